@@ -1,0 +1,47 @@
+# The portal's two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: install run test bench lint vendor clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (the portal runs on Python 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: export DEBUG ?= 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_staff
+	@echo "Patient intake:  http://$(ADDR)/"
+	@echo "Staff console:   http://$(ADDR)/admin/"
+	@echo "Emails are written to var/mail/ unless EMAIL_HOST is set."
+	@trap 'kill 0' INT TERM; \
+	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A portal beat --loglevel=INFO & \
+	$(PY) manage.py runserver --noreload $(ADDR) & \
+	wait
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	$(PY) manage.py bench_routes
+
+lint: install
+	$(BIN)/ruff check .
+
+# Refresh the vendored Bootstrap files from the npm registry (not needed to run).
+vendor:
+	cd /tmp && npm pack bootstrap@5 && tar xzf bootstrap-5*.tgz
+	cp /tmp/package/dist/css/bootstrap.min.css /tmp/package/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+
+clean:
+	rm -rf $(VENV) var staticfiles

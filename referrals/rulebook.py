@@ -1,0 +1,297 @@
+"""The referral rulebook: declarative rules loaded from TOML and checked.
+
+A rule is data: a citation (source file, section, a short verbatim evidence
+phrase), a condition over the intake, and its effects (specialists with an
+urgency, tests, advice) with the sentence a patient reads. Loading checks
+every rule and raises `RulebookError` listing every problem; nothing is
+skipped. The condition keys are:
+
+    sex, frequency, pregnancy         the intake's value is one of the list
+    pregnancy_trimester               the trimester is one of the list
+    locations, symptoms, history      at least one of the codes is present
+    symptoms_all, history_all         every one of the codes is present
+    has_symptoms, has_history         some (true) or no (false) codes at all
+    menstruation_related              equals the boolean
+    min_age, max_age, min_duration_days
+    any                               a list of conditions, one must hold
+
+Keys of one condition must all hold; an empty condition always holds.
+"""
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from referrals.intakes import Intake
+from referrals.vocabulary import (
+    Frequency,
+    History,
+    Location,
+    Pregnancy,
+    Sex,
+    Specialist,
+    Symptom,
+    Test,
+    Urgency,
+)
+
+ARTICLE_SOURCES = ("000_f872c3d1c522e607.txt", "002_081e3edaf3760b5a.txt")
+CLINIC_POLICY = "clinic-policy"
+DEFAULT_PATH = Path(__file__).resolve().parent / "rules" / "back_numbness.toml"
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_RULE_KEYS = {"id", "source", "section", "evidence", "reason", "when", "refer", "tests", "advice"}
+_ANY_OF = {"locations": Location.values, "symptoms": Symptom.values, "history": History.values}
+_ALL_OF = {"symptoms_all": Symptom.values, "history_all": History.values}
+_ONE_OF = {"sex": Sex.values, "frequency": Frequency.values, "pregnancy": Pregnancy.values}
+_MINIMUMS = {"min_age": "age", "min_duration_days": "duration_days"}
+
+Check = Callable[[Intake], bool]
+
+
+class RulebookError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    source: str
+    section: str
+    evidence: str
+    reason: str
+    when: dict[str, Any]
+    refer: tuple[tuple[str, str], ...]
+    tests: tuple[str, ...]
+    advice: tuple[str, ...]
+    matches: Check
+
+    @property
+    def citation(self) -> dict[str, str]:
+        return {"id": self.id, "source": self.source, "section": self.section, "evidence": self.evidence}
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    name: str
+    version: int
+    rules: tuple[Rule, ...]
+    changelog: tuple[dict[str, Any], ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules if rule.id == rule_id)
+
+
+def fingerprint(raw_rules: list[dict[str, Any]]) -> str:
+    canonical = json.dumps(raw_rules, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _always(intake: Intake) -> bool:
+    return True
+
+
+def _codes(value: Any, allowed: list[str], where: str, problems: list[str]) -> frozenset[str]:
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: must be a non-empty list of codes")
+        return frozenset()
+    for code in value:
+        if code not in allowed:
+            problems.append(f"{where}: unknown code {code!r}")
+    if len(set(value)) != len(value):
+        problems.append(f"{where}: repeats a code")
+    return frozenset(value)
+
+
+def _clause(key: str, value: Any, where: str, problems: list[str]) -> Check | None:
+    here = f"{where}.{key}"
+    if key == "any":
+        if not isinstance(value, list) or len(value) < 2:
+            problems.append(f"{here}: must list at least two conditions")
+            return None
+        subs = tuple(compile_condition(sub, f"{here}[{n}]", problems) for n, sub in enumerate(value))
+        return lambda intake: any(sub(intake) for sub in subs)
+    if key in _ANY_OF:
+        codes, get = _codes(value, _ANY_OF[key], here, problems), attrgetter(key)
+        return lambda intake: not codes.isdisjoint(get(intake))
+    if key in _ALL_OF:
+        codes, get = _codes(value, _ALL_OF[key], here, problems), attrgetter(key.removesuffix("_all"))
+        return lambda intake: codes <= get(intake)
+    if key in _ONE_OF:
+        codes, get = _codes(value, _ONE_OF[key], here, problems), attrgetter(key)
+        return lambda intake: get(intake) in codes
+    if key == "pregnancy_trimester":
+        if not isinstance(value, list) or not value or not set(value) <= {1, 2, 3}:
+            problems.append(f"{here}: must list trimesters 1, 2 or 3")
+        allowed = frozenset(value if isinstance(value, list) else ())
+        return lambda intake: intake.pregnancy_trimester in allowed
+    if key in ("has_symptoms", "has_history", "menstruation_related"):
+        if not isinstance(value, bool):
+            problems.append(f"{here}: must be true or false")
+        get = attrgetter(key.removeprefix("has_"))
+        return lambda intake: bool(get(intake)) == value
+    if key in _MINIMUMS or key == "max_age":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(f"{here}: must be a non-negative integer")
+            return None
+        if key == "max_age":
+            return lambda intake: intake.age <= value
+        get = attrgetter(_MINIMUMS[key])
+        return lambda intake: (get(intake) or 0) >= value
+    problems.append(f"{here}: unknown condition key")
+    return None
+
+
+def compile_condition(when: Any, where: str, problems: list[str]) -> Check:
+    if not isinstance(when, dict):
+        problems.append(f"{where}: must be a table of conditions")
+        return _always
+    checks = tuple(
+        check for key, value in when.items() if (check := _clause(key, value, where, problems)) is not None
+    )
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+    return lambda intake: all(check(intake) for check in checks)
+
+
+def _check_text(rule: dict, key: str, where: str, problems: list[str], *, words: tuple[int, int]):
+    text = rule.get(key)
+    if not isinstance(text, str) or not text.strip():
+        problems.append(f"{where}.{key}: missing")
+        return
+    count = len(text.split())
+    if "\n" in text or text != text.strip() or not words[0] <= count <= words[1]:
+        problems.append(f"{where}.{key}: must be one line of {words[0]} to {words[1]} words")
+
+
+def _check_citation(rule: dict, where: str, problems: list[str]) -> None:
+    source = rule.get("source")
+    if source not in (*ARTICLE_SOURCES, CLINIC_POLICY):
+        problems.append(f"{where}.source: {source!r} is neither an article nor {CLINIC_POLICY!r}")
+    _check_text(rule, "section", where, problems, words=(1, 12))
+    # Evidence is a phrase quoted from the section, not a paragraph.
+    _check_text(rule, "evidence", where, problems, words=(2, 20))
+    _check_text(rule, "reason", where, problems, words=(4, 60))
+    reason = rule.get("reason")
+    if isinstance(reason, str) and not reason.endswith((".", "!")):
+        problems.append(f"{where}.reason: must be a full sentence ending with a full stop")
+
+
+def _effects(rule: dict, where: str, problems: list[str]) -> tuple[tuple, tuple, tuple]:
+    refer = rule.get("refer", {})
+    if not isinstance(refer, dict):
+        problems.append(f"{where}.refer: must be a table of specialist = urgency")
+        refer = {}
+    for specialist, urgency in refer.items():
+        if specialist not in Specialist.values:
+            problems.append(f"{where}.refer: unknown specialist {specialist!r}")
+        if urgency not in Urgency.values:
+            problems.append(f"{where}.refer.{specialist}: unknown urgency {urgency!r}")
+    tests = rule.get("tests", [])
+    if tests:
+        _codes(tests, Test.values, f"{where}.tests", problems)
+    advice = rule.get("advice", [])
+    if not isinstance(advice, list) or not all(isinstance(a, str) and a.strip() for a in advice):
+        problems.append(f"{where}.advice: must be a list of sentences")
+        advice = []
+    if not refer and not tests and not advice:
+        problems.append(f"{where}: has no effect (refer, tests or advice)")
+    return tuple(refer.items()), tuple(tests), tuple(advice)
+
+
+def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
+    where = f"rules[{index}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a table")
+        return None
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        problems.append(f"{where}.id: {rule_id!r} must be lowercase words joined by '-'")
+    else:
+        where = f"rule {rule_id}"
+    for key in sorted(set(raw) - _RULE_KEYS):
+        problems.append(f"{where}.{key}: unknown key")
+    _check_citation(raw, where, problems)
+    refer, tests, advice = _effects(raw, where, problems)
+    when = raw.get("when", {})
+    return Rule(
+        id=str(rule_id),
+        source=str(raw.get("source")),
+        section=str(raw.get("section")),
+        evidence=str(raw.get("evidence")),
+        reason=str(raw.get("reason")),
+        when=when,
+        refer=refer,
+        tests=tests,
+        advice=advice,
+        matches=compile_condition(when, f"{where}.when", problems),
+    )
+
+
+def _check_book(data: dict, rules: list[Rule], problems: list[str]) -> None:
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(f"rule {rule.id}: duplicate id")
+        seen.add(rule.id)
+    if not any(not rule.when and (Specialist.THERAPIST, Urgency.SELF_CARE) in rule.refer for rule in rules):
+        problems.append("rulebook: needs a rule with no condition that refers to the therapist")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append("version: must be a positive integer")
+    logged = [entry.get("version") for entry in data.get("changelog", []) if isinstance(entry, dict)]
+    if version not in logged:
+        problems.append(f"changelog: has no entry for version {version}")
+    actual = fingerprint(data.get("rules", []))
+    if data.get("fingerprint") != actual:
+        problems.append(
+            f"fingerprint: the rules changed since version {version} was recorded; raise version, "
+            f'add a changelog entry and set fingerprint = "{actual}"'
+        )
+
+
+def parse_rulebook(data: dict[str, Any]) -> Rulebook:
+    problems: list[str] = []
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise RulebookError(["rules: the rulebook has no rules"])
+    rules = [rule for n, raw in enumerate(raw_rules) if (rule := _rule(raw, n, problems))]
+    _check_book(data, rules, problems)
+    if problems:
+        raise RulebookError(problems)
+    return Rulebook(
+        name=str(data.get("name", "back-numbness")),
+        version=data["version"],
+        rules=tuple(rules),
+        changelog=tuple(data.get("changelog", ())),
+    )
+
+
+def load_rulebook(path: Path = DEFAULT_PATH) -> Rulebook:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RulebookError([f"{path.name}: {exc}"]) from None
+    return parse_rulebook(data)
+
+
+@cache
+def get_rulebook() -> Rulebook:
+    """The clinic's current rulebook, loaded and checked once per process."""
+    return load_rulebook()

@@ -1,0 +1,191 @@
+"""The route contract's vocabulary, defined once.
+
+Forms, the admin, the engine's validation and the rulebook's checks all take
+their codes and labels from here. Codes may be added, never renamed or dropped.
+"""
+
+from django.db import models
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNSPECIFIED = "unspecified", "Prefer not to say"
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", "It happened once"
+    OCCASIONAL = "occasional", "It comes and goes"
+    REGULAR = "regular", "It happens regularly"
+
+
+class Pregnancy(models.TextChoices):
+    NO = "no", "No"
+    YES = "yes", "Yes"
+    POSSIBLE = "possible", "Possibly"
+
+
+class Location(models.TextChoices):
+    BETWEEN_SHOULDER_BLADES = "between_shoulder_blades", "Between the shoulder blades"
+    UNDER_LEFT_SHOULDER_BLADE = "under_left_shoulder_blade", "Under the left shoulder blade"
+    UNDER_RIGHT_SHOULDER_BLADE = "under_right_shoulder_blade", "Under the right shoulder blade"
+    LOWER_BACK = "lower_back", "Lower back"
+    ALONG_SPINE = "along_spine", "Along the spine"
+
+
+class Symptom(models.TextChoices):
+    PAIN_WORSE_ON_MOVEMENT = "pain_worse_on_movement", "Pain that gets worse when you move"
+    TINGLING = "tingling", "Tingling or pins and needles"
+    DIZZINESS_ON_RISING = "dizziness_on_rising", "Dizziness when you get up"
+    FREQUENT_URINATION = "frequent_urination", "Needing to urinate more often than usual"
+    NUMB_AT_NIGHT = "numb_at_night", "Numbness at night or on waking"
+    ACUTE_PAROXYSMAL_PAIN = "acute_paroxysmal_pain", "Sudden attacks of sharp pain"
+    CHEST_HEAVINESS = "chest_heaviness", "Heaviness in the chest"
+    PAIN_RADIATES_TO_HEART = "pain_radiates_to_heart", "Pain spreading towards the heart"
+    PAIN_RADIATES_TO_LIVER = (
+        "pain_radiates_to_liver",
+        "Pain spreading towards the liver (right, under the ribs)",
+    )
+    PAIN_RADIATES_TO_STOMACH = "pain_radiates_to_stomach", "Pain spreading towards the stomach"
+    PAIN_RADIATES_TO_KIDNEYS = "pain_radiates_to_kidneys", "Pain spreading towards the kidneys"
+    BREATHING_DIFFICULTY = "breathing_difficulty", "Difficulty breathing"
+    SHORT_BREATH_ON_EXERTION = "short_breath_on_exertion", "Short of breath when you move"
+    SHORT_BREATH_AT_REST = "short_breath_at_rest", "Short of breath at rest"
+    DIZZINESS = "dizziness", "Dizziness"
+    WEAKNESS = "weakness", "Weakness or tiredness"
+    LEG_CRAMPS = "leg_cramps", "Cramps in the legs"
+    SWELLING = "swelling", "Swelling where the back is numb"
+    SKIN_REDNESS = "skin_redness", "Red skin where the back is numb"
+    LIMITED_ARM_MOVEMENT = "limited_arm_movement", "Hard to move your arms"
+    GROIN_PAIN = "groin_pain", "Pulling pain in the groin"
+    LEG_PAIN = "leg_pain", "Pain in the legs"
+    SHOOTING_PAIN_ALONG_SPINE = "shooting_pain_along_spine", "Shooting pain along the spine"
+    INTERNAL_NUMBNESS = "internal_numbness", "Numbness that seems to come from inside the body"
+    STONE_BACK = "stone_back", "The back feels stiff as stone"
+    LOSS_OF_SENSATION = "loss_of_sensation", "No feeling at all in the numb area"
+    FEVER = "fever", "Fever"
+
+
+class History(models.TextChoices):
+    RECENT_INJURY = "recent_injury", "A recent injury or fall"
+    RIB_OR_SPINE_FRACTURE = "rib_or_spine_fracture", "A broken rib or spine"
+    PROLONGED_UNCOMFORTABLE_POSITION = (
+        "prolonged_uncomfortable_position",
+        "Long hours in one uncomfortable position",
+    )
+    HYPOTHERMIA = "hypothermia", "Getting badly chilled"
+    SEDENTARY_LIFESTYLE = "sedentary_lifestyle", "Sitting most of the day, walking little"
+    HEAVY_EXERTION = "heavy_exertion", "Heavy physical work or exercise"
+    POSTURE_PROBLEMS = "posture_problems", "A stoop or poor posture"
+    SCOLIOSIS_OR_KYPHOSIS = "scoliosis_or_kyphosis", "Scoliosis or kyphosis (a curved spine)"
+    DISC_HERNIA = "disc_hernia", "A herniated disc"
+    OSTEOCHONDROSIS = "osteochondrosis", "Osteochondrosis (worn spinal discs)"
+    RECENT_VIRAL_ILLNESS = "recent_viral_illness", "A recent viral illness (flu, a bad cold)"
+    KIDNEY_DISEASE = "kidney_disease", "Kidney disease"
+    PANCREAS_DISEASE = "pancreas_disease", "Pancreas disease"
+    PROSTATE_DISEASE = "prostate_disease", "Prostatitis or another prostate disease"
+    POLYCYSTIC_OVARY = "polycystic_ovary", "Polycystic ovaries"
+    OVARIAN_CYST = "ovarian_cyst", "An ovarian cyst"
+    ENDOMETRIOSIS = "endometriosis", "Endometriosis"
+    GYNECOLOGICAL_DISEASE = "gynecological_disease", "Another gynaecological condition"
+    ABDOMINAL_TUMOR = "abdominal_tumor", "A tumour in the abdomen"
+
+
+class Specialist(models.TextChoices):
+    THERAPIST = "therapist", "Therapist (family doctor)"
+    NEUROLOGIST = "neurologist", "Neurologist"
+    UROLOGIST = "urologist", "Urologist"
+    GYNECOLOGIST = "gynecologist", "Gynaecologist"
+    TRAUMATOLOGIST = "traumatologist", "Traumatologist"
+    SURGEON = "surgeon", "Surgeon"
+    ORTHOPEDIST = "orthopedist", "Orthopaedist"
+    CARDIOLOGIST = "cardiologist", "Cardiologist"
+    INFECTIOUS_DISEASE_SPECIALIST = "infectious_disease_specialist", "Infectious-disease specialist"
+    PULMONOLOGIST = "pulmonologist", "Pulmonologist (lung doctor)"
+    NEPHROLOGIST = "nephrologist", "Nephrologist (kidney doctor)"
+    PROCTOLOGIST = "proctologist", "Proctologist"
+
+
+class Urgency(models.TextChoices):
+    """Ordered from least to most urgent; compare with `urgency_rank`."""
+
+    SELF_CARE = "self_care", "Self-care"
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon"
+    URGENT = "urgent", "Urgent"
+    EMERGENCY = "emergency", "Emergency"
+
+
+class Test(models.TextChoices):
+    """Listed in the order a therapist would order them."""
+
+    BLOOD_COUNT = "blood_count", "Complete blood count"
+    BLOOD_BIOCHEMISTRY = "blood_biochemistry", "Blood biochemistry"
+    URINE_NECHIPORENKO = "urine_nechiporenko", "Urine test (Nechiporenko)"
+    SPINE_XRAY = "spine_xray", "X-ray of the spine"
+    ULTRASOUND = "ultrasound", "Ultrasound"
+    SPINE_ULTRASOUND = "spine_ultrasound", "Ultrasound of the spine"
+    VASCULAR_DOPPLER = "vascular_doppler", "Doppler ultrasound of the vessels"
+    CT = "ct", "CT scan"
+    MRI = "mri", "MRI scan"
+
+
+URGENCY_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Urgency.values)}
+TEST_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Test.values)}
+
+
+def urgency_rank(code: str) -> int:
+    return URGENCY_RANK[code]
+
+
+# How the intake form groups the symptom checkboxes; every symptom appears once.
+SYMPTOM_GROUPS: tuple[tuple[str, tuple[Symptom, ...]], ...] = (
+    (
+        "Warning signs",
+        (
+            Symptom.PAIN_WORSE_ON_MOVEMENT,
+            Symptom.TINGLING,
+            Symptom.DIZZINESS_ON_RISING,
+            Symptom.FREQUENT_URINATION,
+            Symptom.NUMB_AT_NIGHT,
+        ),
+    ),
+    (
+        "Chest, breathing and pain that spreads",
+        (
+            Symptom.ACUTE_PAROXYSMAL_PAIN,
+            Symptom.CHEST_HEAVINESS,
+            Symptom.PAIN_RADIATES_TO_HEART,
+            Symptom.PAIN_RADIATES_TO_LIVER,
+            Symptom.PAIN_RADIATES_TO_STOMACH,
+            Symptom.PAIN_RADIATES_TO_KIDNEYS,
+            Symptom.BREATHING_DIFFICULTY,
+            Symptom.SHORT_BREATH_ON_EXERTION,
+            Symptom.SHORT_BREATH_AT_REST,
+        ),
+    ),
+    (
+        "Lower back and legs",
+        (
+            Symptom.GROIN_PAIN,
+            Symptom.LEG_PAIN,
+            Symptom.LEG_CRAMPS,
+            Symptom.SHOOTING_PAIN_ALONG_SPINE,
+            Symptom.INTERNAL_NUMBNESS,
+            Symptom.STONE_BACK,
+            Symptom.LOSS_OF_SENSATION,
+        ),
+    ),
+    (
+        "Anything else",
+        (
+            Symptom.DIZZINESS,
+            Symptom.WEAKNESS,
+            Symptom.SWELLING,
+            Symptom.SKIN_REDNESS,
+            Symptom.LIMITED_ARM_MOVEMENT,
+            Symptom.FEVER,
+        ),
+    ),
+)
