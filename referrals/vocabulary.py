@@ -45,7 +45,7 @@ class Symptom(models.TextChoices):
     PAIN_RADIATES_TO_HEART = "pain_radiates_to_heart", "Pain spreading towards the heart"
     PAIN_RADIATES_TO_LIVER = (
         "pain_radiates_to_liver",
-        "Pain spreading towards the liver (right, under the ribs)",
+        "Pain spreading towards the liver",
     )
     PAIN_RADIATES_TO_STOMACH = "pain_radiates_to_stomach", "Pain spreading towards the stomach"
     PAIN_RADIATES_TO_KIDNEYS = "pain_radiates_to_kidneys", "Pain spreading towards the kidneys"
