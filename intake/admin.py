@@ -1,0 +1,87 @@
+from django.contrib import admin
+from django.db.models import Case as When_
+from django.db.models import IntegerField, QuerySet, Value, When
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+from intake.models import Case, Reminder
+from referrals.vocabulary import URGENCY_RANK
+
+
+def urgency_rank_expression() -> When_:
+    """Sort key for the queue: the vocabulary's urgency order, in SQL."""
+    return When_(
+        *(When(urgency=code, then=Value(rank)) for code, rank in URGENCY_RANK.items()),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ["kind", "state", "due_at", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "urgency_badge", "status", "email", "created_at", "rulebook"]
+    list_filter = ["urgency", "status"]
+    search_fields = ["name", "email"]
+    list_select_related = ["route"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "public_id",
+        "created_at",
+        "consented_at",
+        "urgency",
+        "route_summary",
+        "answers_summary",
+    ]
+    fieldsets = [
+        ("Patient", {"fields": ["name", "email", "phone", "consented_at", "public_id", "created_at"]}),
+        ("Triage", {"fields": ["status", "urgency"]}),
+        ("Route", {"fields": ["route_summary"]}),
+        ("Answers", {"fields": ["answers_summary"]}),
+    ]
+    inlines = [ReminderInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        # Most urgent first, then oldest first: the triage queue's order.
+        return super().get_queryset(request).annotate(urgency_rank=urgency_rank_expression())
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["-urgency_rank", "created_at"]
+
+    @admin.display(description="Urgency", ordering="urgency_rank")
+    def urgency_badge(self, case: Case) -> str:
+        return format_html(
+            '<span class="urgency urgency-{}">{}</span>', case.urgency, case.get_urgency_display()
+        )
+
+    @admin.display(description="Rulebook")
+    def rulebook(self, case: Case) -> str:
+        return case.route.rulebook
+
+    @admin.display(description="Route, with reasons and the rules that fired")
+    def route_summary(self, case: Case) -> str:
+        return render_to_string("admin/intake/route_summary.html", {"route": case.route})
+
+    @admin.display(description="Answers")
+    def answers_summary(self, case: Case) -> str:
+        rows = [(key.replace("_", " "), _display(value)) for key, value in case.answers.items()]
+        return render_to_string("admin/intake/answers_summary.html", {"rows": rows})
+
+
+def _display(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return str(value)

@@ -1,0 +1,86 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import models
+
+from referrals.vocabulary import Urgency
+
+STATUS_TOKEN_SALT = "intake.case-status"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New, not yet triaged"
+    TRIAGED = "triaged", "Triaged"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSED = "closed", "Closed"
+
+
+class Case(models.Model):
+    """One patient's intake: contact details, answers and, via `route`, where to go."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    consented_at = models.DateTimeField()
+    # The intake in the route contract's shape, as the engine read it.
+    answers = models.JSONField()
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "urgency"])]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}: {self.name}"
+
+    def status_token(self) -> str:
+        """A signed token naming this case only; it says nothing about the case's health data."""
+        return signing.dumps(str(self.public_id), salt=STATUS_TOKEN_SALT, compress=True)
+
+    @classmethod
+    def public_id_from_token(cls, token: str) -> str:
+        """Raises signing.SignatureExpired or signing.BadSignature."""
+        max_age = timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS)
+        return signing.loads(token, salt=STATUS_TOKEN_SALT, max_age=max_age)
+
+
+class ReminderKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Confirmation of the request"
+    BOOK_THERAPIST = "book_therapist", "Book the therapist visit"
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued for sending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Reminder(models.Model):
+    """An email owed to a patient: the outbox row is the truth, Celery only carries its id."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["state", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], name="reminder_once_per_case_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for case {self.case_id} ({self.state})"

@@ -1,0 +1,107 @@
+"""The reminder outbox: rows written with the case, claimed and sent by Celery.
+
+A reminder moves pending -> queued -> sending -> sent (or back to pending
+with a backoff after an SMTP error, and failed after the last attempt).
+Each move is a conditional update on the row's current state, so when two
+dispatchers or two deliveries of the same Celery message race, exactly one
+wins. A queued id that no worker picked up (Redis or the worker was down)
+is claimed again after QUEUED_LEASE; a row left in `sending` by a worker
+that died mid-send is retried after SENDING_LEASE, with the same Message-ID
+so that mail clients fold a rare duplicate into one.
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from intake.emails import reminder_message
+from intake.models import Case, CaseStatus, Reminder, ReminderKind, ReminderState
+from referrals.vocabulary import Urgency
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 200
+QUEUED_LEASE = timedelta(minutes=5)
+SENDING_LEASE = timedelta(minutes=15)
+
+# How long after the intake the patient is reminded to book the therapist.
+BOOKING_DELAY = {
+    Urgency.EMERGENCY: timedelta(minutes=15),
+    Urgency.URGENT: timedelta(hours=2),
+    Urgency.SOON: timedelta(days=1),
+    Urgency.ROUTINE: timedelta(days=3),
+    Urgency.SELF_CARE: timedelta(days=14),
+}
+
+
+def reminders_for_new_case(case: Case, *, now: datetime) -> list[Reminder]:
+    return [
+        Reminder(case=case, kind=ReminderKind.CONFIRMATION, due_at=now),
+        Reminder(case=case, kind=ReminderKind.BOOK_THERAPIST, due_at=now + BOOKING_DELAY[case.urgency]),
+    ]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after the first, second, third ... failed attempt."""
+    return timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def reminders_claim_due(*, now: datetime) -> list[int]:
+    """Claim what is due (or stuck) for sending; returns the ids this caller won."""
+    claimable = (
+        Q(state=ReminderState.PENDING, due_at__lte=now)
+        | Q(state=ReminderState.QUEUED, claimed_at__lt=now - QUEUED_LEASE)
+        | Q(state=ReminderState.SENDING, claimed_at__lt=now - SENDING_LEASE)
+    )
+    candidates = Reminder.objects.filter(claimable).order_by("due_at", "id")
+    won = []
+    for pk, state, claimed_at in candidates.values_list("pk", "state", "claimed_at")[:CLAIM_BATCH]:
+        mine = Reminder.objects.filter(pk=pk, state=state, claimed_at=claimed_at)
+        if mine.update(state=ReminderState.QUEUED, claimed_at=now) == 1:
+            won.append(pk)
+    return won
+
+
+def reminder_is_wanted(reminder: Reminder) -> bool:
+    if reminder.case.status == CaseStatus.CLOSED:
+        return False
+    if reminder.kind == ReminderKind.BOOK_THERAPIST:
+        return reminder.case.status in (CaseStatus.NEW, CaseStatus.TRIAGED)
+    return True
+
+
+def reminder_send(*, reminder_id: int) -> str | None:
+    """Send one queued reminder; returns its new state, or None if another worker has it."""
+    now = timezone.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, state=ReminderState.QUEUED).update(
+        state=ReminderState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return None
+    reminder = Reminder.objects.select_related("case").get(pk=reminder_id)
+    if not reminder_is_wanted(reminder):
+        return _finish(reminder, ReminderState.CANCELLED)
+    try:
+        reminder_message(reminder).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        return _record_failure(reminder, exc, now=now)
+    return _finish(reminder, ReminderState.SENT, sent_at=timezone.now(), last_error="")
+
+
+def _finish(reminder: Reminder, state: str, **fields) -> str:
+    Reminder.objects.filter(pk=reminder.pk, state=ReminderState.SENDING).update(state=state, **fields)
+    logger.info("reminder %s %s", reminder.pk, state)
+    return state
+
+
+def _record_failure(reminder: Reminder, exc: Exception, *, now: datetime) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    logger.warning("reminder %s attempt %s failed: %s", reminder.pk, reminder.attempts, type(exc).__name__)
+    if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        return _finish(reminder, ReminderState.FAILED, last_error=error)
+    due_at = now + retry_delay(reminder.attempts)
+    return _finish(reminder, ReminderState.PENDING, last_error=error, due_at=due_at, claimed_at=None)

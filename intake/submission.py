@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake.models import Case, Reminder
+from intake.reminders import reminders_for_new_case
+from intake.tasks import reminders_dispatch_now
+from referrals.engine import suggest_route
+from referrals.intakes import parse_intake
+from referrals.models import route_record
+
+
+def intake_submit(*, contact: dict[str, str], answers: dict[str, Any]) -> Case:
+    """Save a patient's intake with its route and reminders, all or nothing.
+
+    `answers` is the route contract's intake; it raises IntakeError when invalid.
+    """
+    intake = parse_intake(answers)
+    route = suggest_route(intake)
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            name=contact["name"],
+            email=contact["email"],
+            phone=contact.get("phone", ""),
+            consented_at=now,
+            answers=intake.as_dict(),
+            urgency=route["urgency"],
+        )
+        route_record(case=case, route=route)
+        Reminder.objects.bulk_create(reminders_for_new_case(case, now=now))
+        transaction.on_commit(reminders_dispatch_now)
+    return case

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def status_url(case) -> str:
+    return reverse("intake:status", args=[case.status_token()])
+
+
+def test_it_shows_the_owner_their_route(client, alice):
+    response = client.get(status_url(alice))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alice Example" in html
+    assert "Neurologist" in html
+    assert "warning sign" in html
+    assert "guidance, not a diagnosis" in html
+    assert html.index("Therapist (family doctor)") < html.index("Neurologist")
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_it_hides_other_patients_case(client, alice, bob):
+    html = client.get(status_url(bob)).content.decode()
+    assert "Bob Example" in html
+    assert "Alice Example" not in html
+
+
+def test_it_404s_on_a_tampered_token(client, alice):
+    token = alice.status_token()
+    assert client.get(reverse("intake:status", args=[token[:-2] + "xx"])).status_code == 404
+    assert client.get(reverse("intake:status", args=["nonsense"])).status_code == 404
+
+
+def test_it_404s_when_the_case_is_gone(client, alice):
+    url = status_url(alice)
+    alice.delete()
+    assert client.get(url).status_code == 404
+
+
+def test_it_says_the_link_expired(client, alice, settings):
+    url = status_url(alice)
+    later = timezone.now() + timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS, hours=1)
+    with time_machine.travel(later):
+        response = client.get(url)
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
+    assert "Alice" not in response.content.decode()
+
+
+def test_it_puts_only_the_case_id_in_the_token(alice):
+    token = alice.status_token()
+    assert signing.loads(token, salt="intake.case-status") == str(alice.public_id)
+    assert "tingling" not in signing.b64_decode(token.split(":")[0].lstrip(".").encode()).decode("latin-1")
+
+
+def test_it_tells_an_emergency_to_call_first(client, alice):
+    alice.route.urgency = "emergency"
+    alice.route.save()
+    html = client.get(status_url(alice)).content.decode()
+    assert "Call emergency services now" in html
+    assert html.index("Call emergency services now") < html.index("Where to go")
+
+
+def test_it_has_no_emergency_notice_otherwise(client, alice):
+    assert "Call emergency services now" not in client.get(status_url(alice)).content.decode()
