@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import Case as When_
+from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -9,9 +9,9 @@ from intake.models import Case, Reminder
 from referrals.vocabulary import URGENCY_RANK
 
 
-def urgency_rank_expression() -> When_:
+def urgency_rank_expression() -> SqlCase:
     """Sort key for the queue: the vocabulary's urgency order, in SQL."""
-    return When_(
+    return SqlCase(
         *(When(urgency=code, then=Value(rank)) for code, rank in URGENCY_RANK.items()),
         default=Value(-1),
         output_field=IntegerField(),
@@ -52,14 +52,11 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     inlines = [ReminderInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+    def get_ordering(self, request: HttpRequest) -> list:
         # Most urgent first, then oldest first: the triage queue's order.
-        return super().get_queryset(request).annotate(urgency_rank=urgency_rank_expression())
+        return [urgency_rank_expression().desc(), "created_at"]
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return ["-urgency_rank", "created_at"]
-
-    @admin.display(description="Urgency", ordering="urgency_rank")
+    @admin.display(description="Urgency", ordering=urgency_rank_expression())
     def urgency_badge(self, case: Case) -> str:
         return format_html(
             '<span class="urgency urgency-{}">{}</span>', case.urgency, case.get_urgency_display()
