@@ -1,0 +1,81 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """Import the production settings module in a fresh process with this environment."""
+    ours = ("DATABASE_URL", "CELERY_BROKER_URL", "CI", "SECRET_KEY", "DEBUG", "EMAIL_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    clean.update({"PORTAL_VAR_DIR": str(tmp_path), **env})
+    code = "import portal.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_it_reads_booleans_strictly(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    assert env_bool("X_FLAG", False) is True
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", False)
+
+
+def test_it_reads_integers_strictly(monkeypatch):
+    monkeypatch.setenv("X_NUMBER", "12")
+    assert env_int("X_NUMBER", 1) == 12
+    monkeypatch.setenv("X_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="X_NUMBER"):
+        env_int("X_NUMBER", 1)
+    monkeypatch.setenv("X_NUMBER", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env_int("X_NUMBER", 5, minimum=1)
+
+
+def test_it_splits_lists(monkeypatch):
+    monkeypatch.setenv("X_HOSTS", "a.example, b.example,,")
+    assert env_list("X_HOSTS") == ["a.example", "b.example"]
+
+
+def test_it_runs_on_the_embedded_default(tmp_path):
+    result = load_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_it_reads_production_services(tmp_path):
+    result = load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u@db.example:5432/portal",
+        CELERY_BROKER_URL="redis://cache.example:6379/0",
+        SECRET_KEY="k" * 40,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://cache.example:6379/0"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "postgres://u@db/portal"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": "nosuchdb://x", "SECRET_KEY": "k" * 40}, "DATABASE_URL"),
+        ({"CELERY_BROKER_URL": "kafka://x"}, "CELERY_BROKER_URL"),
+        ({"DEBUG": "perhaps"}, "DEBUG"),
+        ({"SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"EMAIL_HOST": "smtp.example", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
+    ],
+)
+def test_it_fails_loudly_on_bad_values(tmp_path, env, message):
+    result = load_settings(tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
