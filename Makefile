@@ -1,4 +1,5 @@
 # The portal's two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,7 @@ run: install
 	@echo "Patient intake:  http://$(ADDR)/"
 	@echo "Staff console:   http://$(ADDR)/admin/"
 	@echo "Emails are written to var/mail/ unless EMAIL_HOST is set."
-	@trap 'kill 0' INT TERM; \
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A portal beat --loglevel=INFO & \
 	$(PY) manage.py runserver --noreload $(ADDR) & \
