@@ -16,6 +16,18 @@ skipped. The condition keys are:
     any                               a list of conditions, one must hold
 
 Keys of one condition must all hold; an empty condition always holds.
+
+Besides the codes, loading checks the citation: `source` is one of the two
+articles or "clinic-policy"; `section` is one of that source's sections
+(`SECTIONS`); `evidence` is a short phrase on one line (2 to 20 words, not a
+sentence of its own). Clinic-policy rules are the safety net: their section
+is "Safety net" and their id starts with "safety-net-", so staff can tell
+them apart at a glance.
+
+Adding a symptom or a history item must never lower a route's urgency or
+remove a specialist. `has_symptoms = false` and `has_history = false` break
+that (one more symptom and the rule stops firing), so a rule using them may
+only send the patient to the therapist for self-care, with no tests.
 """
 
 import hashlib
@@ -44,6 +56,38 @@ from referrals.vocabulary import (
 
 ARTICLE_SOURCES = ("000_f872c3d1c522e607.txt", "002_081e3edaf3760b5a.txt")
 CLINIC_POLICY = "clinic-policy"
+SAFETY_NET_SECTION = "Safety net"
+SAFETY_NET_PREFIX = "safety-net-"
+# Article 000's own headings; article 002 has few, so its sections are named
+# by topic (the tests check every evidence phrase lies in its section).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "000_f872c3d1c522e607.txt": (
+        "Introduction",
+        "Numbness of the back: is it serious?",
+        "Who is suffering",
+        "Common causes",
+        "Under the shoulder blades",
+        "Loin",
+        "Diagnostics",
+        "Most common methods",
+        "Which doctor to contact",
+        "Treatment",
+    ),
+    "002_081e3edaf3760b5a.txt": (
+        "Introduction",
+        "Common causes",
+        "Lower back",
+        "Between the shoulder blades",
+        "Causes in women",
+        "Causes in men",
+        "Companion symptoms",
+        "Diagnostics",
+        "Which doctor",
+        "Treatment",
+        "Prevention and prognosis",
+    ),
+    CLINIC_POLICY: (SAFETY_NET_SECTION,),
+}
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules" / "back_numbness.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -52,6 +96,9 @@ _ANY_OF = {"locations": Location.values, "symptoms": Symptom.values, "history": 
 _ALL_OF = {"symptoms_all": Symptom.values, "history_all": History.values}
 _ONE_OF = {"sex": Sex.values, "frequency": Frequency.values, "pregnancy": Pregnancy.values}
 _MINIMUMS = {"min_age": "age", "min_duration_days": "duration_days"}
+_ANTI_MONOTONE = ("has_symptoms", "has_history")
+# A sentence break inside the evidence means a quoted passage, not a phrase.
+_SENTENCE_BREAK = re.compile(r"[.!?;]\s")
 
 Check = Callable[[Intake], bool]
 
@@ -108,12 +155,13 @@ def _codes(value: Any, allowed: list[str], where: str, problems: list[str]) -> f
     if not isinstance(value, list) or not value:
         problems.append(f"{where}: must be a non-empty list of codes")
         return frozenset()
+    codes = [code for code in value if isinstance(code, str)]
     for code in value:
         if code not in allowed:
             problems.append(f"{where}: unknown code {code!r}")
-    if len(set(value)) != len(value):
+    if len(set(codes)) != len(codes):
         problems.append(f"{where}: repeats a code")
-    return frozenset(value)
+    return frozenset(codes)
 
 
 def _clause(key: str, value: Any, where: str, problems: list[str]) -> Check | None:
@@ -134,9 +182,10 @@ def _clause(key: str, value: Any, where: str, problems: list[str]) -> Check | No
         codes, get = _codes(value, _ONE_OF[key], here, problems), attrgetter(key)
         return lambda intake: get(intake) in codes
     if key == "pregnancy_trimester":
-        if not isinstance(value, list) or not value or not set(value) <= {1, 2, 3}:
+        if not isinstance(value, list) or not value or not all(v in (1, 2, 3) for v in value):
             problems.append(f"{here}: must list trimesters 1, 2 or 3")
-        allowed = frozenset(value if isinstance(value, list) else ())
+            return None
+        allowed = frozenset(value)
         return lambda intake: intake.pregnancy_trimester in allowed
     if key in ("has_symptoms", "has_history", "menstruation_related"):
         if not isinstance(value, bool):
@@ -181,15 +230,29 @@ def _check_text(rule: dict, key: str, where: str, problems: list[str], *, words:
 
 def _check_citation(rule: dict, where: str, problems: list[str]) -> None:
     source = rule.get("source")
-    if source not in (*ARTICLE_SOURCES, CLINIC_POLICY):
+    if source not in SECTIONS:
         problems.append(f"{where}.source: {source!r} is neither an article nor {CLINIC_POLICY!r}")
     _check_text(rule, "section", where, problems, words=(1, 12))
-    # Evidence is a phrase quoted from the section, not a paragraph.
-    _check_text(rule, "evidence", where, problems, words=(2, 20))
+    section = rule.get("section")
+    if source in SECTIONS and isinstance(section, str) and section not in SECTIONS[source]:
+        problems.append(f"{where}.section: {section!r} is not a section of {source}: {list(SECTIONS[source])}")
+    _check_evidence(rule.get("evidence"), where, problems)
     _check_text(rule, "reason", where, problems, words=(4, 60))
     reason = rule.get("reason")
     if isinstance(reason, str) and not reason.endswith((".", "!")):
         problems.append(f"{where}.reason: must be a full sentence ending with a full stop")
+    rule_id = rule.get("id")
+    if source == CLINIC_POLICY and isinstance(rule_id, str) and not rule_id.startswith(SAFETY_NET_PREFIX):
+        problems.append(f"{where}.id: a {CLINIC_POLICY} rule is a safety net; its id starts with {SAFETY_NET_PREFIX!r}")
+
+
+def _check_evidence(evidence: Any, where: str, problems: list[str]) -> None:
+    """Evidence is a phrase quoted from the section, not a paragraph."""
+    _check_text({"evidence": evidence}, "evidence", where, problems, words=(2, 20))
+    if not isinstance(evidence, str):
+        return
+    if _SENTENCE_BREAK.search(evidence) or evidence.endswith((".", ";", ":", ",")):
+        problems.append(f"{where}.evidence: must be one phrase, without sentence breaks or a final stop")
 
 
 def _effects(rule: dict, where: str, problems: list[str]) -> tuple[tuple, tuple, tuple]:
@@ -209,9 +272,30 @@ def _effects(rule: dict, where: str, problems: list[str]) -> tuple[tuple, tuple,
     if not isinstance(advice, list) or not all(isinstance(a, str) and a.strip() for a in advice):
         problems.append(f"{where}.advice: must be a list of sentences")
         advice = []
+    for sentence in advice:
+        if not sentence.rstrip().endswith((".", "!")):
+            problems.append(f"{where}.advice: {sentence[:40]!r}... must be a full sentence ending with a stop")
     if not refer and not tests and not advice:
         problems.append(f"{where}: has no effect (refer, tests or advice)")
     return tuple(refer.items()), tuple(tests), tuple(advice)
+
+
+def _anti_monotone_keys(when: Any) -> list[str]:
+    if not isinstance(when, dict):
+        return []
+    keys = [key for key in _ANTI_MONOTONE if when.get(key) is False]
+    for sub in when.get("any", []) if isinstance(when.get("any"), list) else []:
+        keys.extend(_anti_monotone_keys(sub))
+    return keys
+
+
+def _check_monotone(when: Any, refer: tuple, tests: tuple, where: str, problems: list[str]) -> None:
+    keys = _anti_monotone_keys(when)
+    if keys and (tests or any(pair != (Specialist.THERAPIST, Urgency.SELF_CARE) for pair in refer)):
+        problems.append(
+            f"{where}.when: {keys[0]} = false stops the rule when a symptom or history item is added, "
+            "so it may only refer to the therapist for self_care, with no tests"
+        )
 
 
 def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
@@ -229,6 +313,7 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
     _check_citation(raw, where, problems)
     refer, tests, advice = _effects(raw, where, problems)
     when = raw.get("when", {})
+    _check_monotone(when, refer, tests, where, problems)
     return Rule(
         id=str(rule_id),
         source=str(raw.get("source")),

@@ -90,6 +90,9 @@ class History(models.TextChoices):
     ENDOMETRIOSIS = "endometriosis", "Endometriosis"
     GYNECOLOGICAL_DISEASE = "gynecological_disease", "Another gynaecological condition"
     ABDOMINAL_TUMOR = "abdominal_tumor", "A tumour in the abdomen"
+    # Added in rulebook version 2: spine causes that the second article names.
+    SCIATICA = "sciatica", "Sciatica (nerve pain running down the leg)"
+    INTERCOSTAL_NEURALGIA = "intercostal_neuralgia", "Intercostal neuralgia (nerve pain between the ribs)"
 
 
 class Specialist(models.TextChoices):
