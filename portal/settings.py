@@ -180,11 +180,16 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
 
 
 def _broker() -> tuple[str, dict]:
-    url = env_str("CELERY_BROKER_URL", "filesystem://")
+    url = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
     if url.startswith("filesystem://"):
-        queue = VAR_DIR / "celery" / "queue"
-        queue.mkdir(parents=True, exist_ok=True)
-        return url, {"data_folder_in": str(queue), "data_folder_out": str(queue)}
+        queue, control = VAR_DIR / "celery" / "queue", VAR_DIR / "celery" / "control"
+        for folder in (queue, control):
+            folder.mkdir(parents=True, exist_ok=True)
+        return url, {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "control_folder": str(control),
+        }
     if not url.startswith(("redis://", "rediss://", "amqp://")):
         raise ImproperlyConfigured(f"CELERY_BROKER_URL has an unsupported scheme: {url.split(':')[0]!r}")
     # Redis: a message that is not acknowledged within the hour goes back to

@@ -49,7 +49,7 @@ def test_it_splits_lists(monkeypatch):
 def test_it_runs_on_the_embedded_default(tmp_path):
     result = load_settings(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost//"]
     assert (tmp_path / "secret_key").exists()
 
 
