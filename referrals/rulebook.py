@@ -235,7 +235,8 @@ def _check_citation(rule: dict, where: str, problems: list[str]) -> None:
     _check_text(rule, "section", where, problems, words=(1, 12))
     section = rule.get("section")
     if source in SECTIONS and isinstance(section, str) and section not in SECTIONS[source]:
-        problems.append(f"{where}.section: {section!r} is not a section of {source}: {list(SECTIONS[source])}")
+        known = ", ".join(SECTIONS[source])
+        problems.append(f"{where}.section: {section!r} is not a section of {source} ({known})")
     _check_evidence(rule.get("evidence"), where, problems)
     _check_text(rule, "reason", where, problems, words=(4, 60))
     reason = rule.get("reason")
@@ -243,7 +244,7 @@ def _check_citation(rule: dict, where: str, problems: list[str]) -> None:
         problems.append(f"{where}.reason: must be a full sentence ending with a full stop")
     rule_id = rule.get("id")
     if source == CLINIC_POLICY and isinstance(rule_id, str) and not rule_id.startswith(SAFETY_NET_PREFIX):
-        problems.append(f"{where}.id: a {CLINIC_POLICY} rule is a safety net; its id starts with {SAFETY_NET_PREFIX!r}")
+        problems.append(f"{where}.id: a safety-net rule's id starts with {SAFETY_NET_PREFIX!r}")
 
 
 def _check_evidence(evidence: Any, where: str, problems: list[str]) -> None:
@@ -274,7 +275,7 @@ def _effects(rule: dict, where: str, problems: list[str]) -> tuple[tuple, tuple,
         advice = []
     for sentence in advice:
         if not sentence.rstrip().endswith((".", "!")):
-            problems.append(f"{where}.advice: {sentence[:40]!r}... must be a full sentence ending with a stop")
+            problems.append(f"{where}.advice: {sentence[:40]!r} must be a full sentence ending with a stop")
     if not refer and not tests and not advice:
         problems.append(f"{where}: has no effect (refer, tests or advice)")
     return tuple(refer.items()), tuple(tests), tuple(advice)
