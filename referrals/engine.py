@@ -1,72 +1,73 @@
 """Turn an intake into a route, following the route contract.
 
-One short loop applies the rulebook in order; the route's shape (therapist
-first, each specialist once, most urgent first, tests in the therapist's
-order) is settled here and nowhere else. No clock, no randomness: the same
-intake always gives the same route.
+One short loop applies the fired rules in rulebook order; the route's shape
+(therapist first, each specialist once, most urgent first, tests in the
+therapist's order) is settled here and nowhere else. No clock, no
+randomness: the same intake always gives the same route.
 """
 
 from typing import Any
 
 from referrals.intakes import Intake, parse_intake
 from referrals.rulebook import Rulebook, get_rulebook
-from referrals.vocabulary import TEST_RANK, URGENCY_RANK, Specialist, Urgency
+from referrals.vocabulary import Specialist, Test, Urgency
 
 THERAPIST = Specialist.THERAPIST.value
-_URGENCIES = Urgency.values
+_URGENCIES = tuple(Urgency.values)
+# Every set of tests, in the therapist's order, by its bit mask.
+_TESTS_BY_MASK = tuple(
+    tuple(code for bit, code in enumerate(Test.values) if mask >> bit & 1)
+    for mask in range(1 << len(Test.values))
+)
 
 Route = dict[str, Any]
 
 
-class _Step:
-    __slots__ = ("specialist", "rank", "reasons", "rules", "first_seen")
-
-    def __init__(self, specialist: str, first_seen: int):
-        self.specialist = specialist
-        self.rank = 0
-        self.reasons: list[str] = []
-        self.rules: list[str] = []
-        self.first_seen = first_seen
-
-    def add(self, rank: int, reason: str, rule_id: str) -> None:
-        self.rank = max(self.rank, rank)
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-        self.rules.append(rule_id)
-
-
 def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
     book = rulebook or get_rulebook()
-    steps: dict[str, _Step] = {THERAPIST: _Step(THERAPIST, -1)}
-    tests: set[str] = set()
+    fired = book.fired(intake)
+    # specialist -> [urgency rank, reasons, rule ids], in the order first named
+    steps: dict[str, list] = {THERAPIST: [0, [], []]}
+    tests = 0
     advice: list[str] = []
-    fired = [rule for rule in book.rules if rule.matches(intake)]
     for rule in fired:
-        for specialist, urgency in rule.refer or ((THERAPIST, _URGENCIES[0]),):
-            step = steps.get(specialist) or steps.setdefault(specialist, _Step(specialist, len(steps)))
-            step.add(URGENCY_RANK[urgency], rule.reason, rule.id)
-        tests.update(rule.tests)
-        advice.extend(a for a in rule.advice if a not in advice)
+        reason = rule.reason
+        for specialist, rank in rule.ranked_refer:
+            step = steps.get(specialist)
+            if step is None:
+                steps[specialist] = [rank, [reason], [rule.id]]
+                continue
+            if rank > step[0]:
+                step[0] = rank
+            if reason not in step[1]:
+                step[1].append(reason)
+            step[2].append(rule.id)
+        tests |= rule.test_mask
+        for sentence in rule.advice:
+            if sentence not in advice:
+                advice.append(sentence)
     therapist = steps.pop(THERAPIST)
-    others = sorted(steps.values(), key=lambda s: (-s.rank, s.first_seen))
+    # Most urgent first; the sort is stable, so ties keep the order first named.
+    others = sorted(steps.items(), key=lambda item: -item[1][0])
     # Everyone goes through the therapist first, so the therapist is seen at
     # least as urgently as the most urgent specialist after them.
-    therapist.rank = max([therapist.rank, *(s.rank for s in others)])
+    if others and others[0][1][0] > therapist[0]:
+        therapist[0] = others[0][1][0]
     return {
-        "urgency": _URGENCIES[therapist.rank],
+        "urgency": _URGENCIES[therapist[0]],
         "steps": [
             {
                 "order": order,
-                "specialist": step.specialist,
-                "urgency": _URGENCIES[step.rank],
-                "reasons": step.reasons,
-                "rules": step.rules,
+                "specialist": specialist,
+                "urgency": _URGENCIES[step[0]],
+                "reasons": step[1],
+                "rules": step[2],
             }
-            for order, step in enumerate([therapist, *others], start=1)
+            for order, (specialist, step) in enumerate([(THERAPIST, therapist), *others], start=1)
         ],
-        "tests": sorted(tests, key=TEST_RANK.__getitem__),
+        "tests": list(_TESTS_BY_MASK[tests]),
         "advice": advice,
-        "rules": [rule.citation for rule in fired],
+        "rules": [rule.cited.copy() for rule in fired],
         "rulebook": book.label,
     }
 

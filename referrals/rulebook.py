@@ -31,11 +31,12 @@ only send the patient to the therapist for self-care, with no tests.
 """
 
 import hashlib
+import itertools
 import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
@@ -43,6 +44,8 @@ from typing import Any
 
 from referrals.intakes import Intake
 from referrals.vocabulary import (
+    TEST_RANK,
+    URGENCY_RANK,
     Frequency,
     History,
     Location,
@@ -121,10 +124,21 @@ class Rule:
     tests: tuple[str, ...]
     advice: tuple[str, ...]
     matches: Check
+    # The effects as the engine applies them: (specialist, urgency rank)
+    # pairs, the therapist at self-care when the rule refers no one, and the
+    # tests as a bit mask in the vocabulary's order.
+    ranked_refer: tuple[tuple[str, int], ...] = ()
+    test_mask: int = 0
+    cited: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def citation(self) -> dict[str, str]:
-        return {"id": self.id, "source": self.source, "section": self.section, "evidence": self.evidence}
+        """A fresh copy: routes carry it, and a route may be changed by whoever stores it."""
+        return self.cited.copy()
+
+    @property
+    def is_safety_net(self) -> bool:
+        return self.source == CLINIC_POLICY
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +147,7 @@ class Rulebook:
     version: int
     rules: tuple[Rule, ...]
     changelog: tuple[dict[str, Any], ...]
+    _index: "RuleIndex | None" = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -140,6 +155,12 @@ class Rulebook:
 
     def rule(self, rule_id: str) -> Rule:
         return next(rule for rule in self.rules if rule.id == rule_id)
+
+    def fired(self, intake: Intake) -> list[Rule]:
+        """The rules whose condition holds, in rulebook order."""
+        if self._index is None:
+            return [rule for rule in self.rules if rule.matches(intake)]
+        return self._index.fired(intake)
 
 
 def fingerprint(raw_rules: list[dict[str, Any]]) -> str:
@@ -182,7 +203,11 @@ def _clause(key: str, value: Any, where: str, problems: list[str]) -> Check | No
         codes, get = _codes(value, _ONE_OF[key], here, problems), attrgetter(key)
         return lambda intake: get(intake) in codes
     if key == "pregnancy_trimester":
-        if not isinstance(value, list) or not value or not all(v in (1, 2, 3) for v in value):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(v in (1, 2, 3) and v is not True for v in value)
+        ):
             problems.append(f"{here}: must list trimesters 1, 2 or 3")
             return None
         allowed = frozenset(value)
@@ -216,6 +241,120 @@ def compile_condition(when: Any, where: str, problems: list[str]) -> Check:
     if len(checks) == 1:
         return checks[0]
     return lambda intake: all(check(intake) for check in checks)
+
+
+# --- The fast path: conditions as clauses over an intake's features --------
+#
+# An intake's features are its codes plus one token per answer that is not a
+# code list ("sex=female", "has_symptoms=False"). A condition compiles to
+# clauses, each a set of features of which at least one must be present,
+# plus checks for the numbers (age, duration). Every rule is indexed under
+# its rarest clause, so routing an intake looks only at rules that can fire.
+# `Rule.matches` stays the reference; the tests hold the two to agreement.
+
+Clauses = tuple[frozenset[str], ...]
+_FEATURE_KEYS = ("sex", "frequency", "pregnancy", "pregnancy_trimester", "menstruation_related")
+
+
+def _token(key: str, value: Any) -> str:
+    return f"{key}={value}"
+
+
+@cache
+def _answer_features(*answers: Any) -> frozenset[str]:
+    keys = (*_FEATURE_KEYS, "has_symptoms", "has_history")
+    return frozenset(_token(key, value) for key, value in zip(keys, answers, strict=True))
+
+
+def intake_features(intake: Intake) -> frozenset[str]:
+    answers = _answer_features(
+        intake.sex,
+        intake.frequency,
+        intake.pregnancy,
+        intake.pregnancy_trimester,
+        intake.menstruation_related,
+        bool(intake.symptoms),
+        bool(intake.history),
+    )
+    return intake.locations | intake.symptoms | intake.history | answers
+
+
+def _clauses(when: dict[str, Any]) -> tuple[list[frozenset[str]], list[Check]] | None:
+    """A checked condition as clauses and number checks; None if it has no such form."""
+    clauses: list[frozenset[str]] = []
+    numbers: list[Check] = []
+    for key, value in when.items():
+        if key == "any":
+            subs = [_clauses(sub) for sub in value]
+            if any(sub is None or sub[1] for sub in subs):
+                return None
+            # (a and b) or (c) is (a or c) and (b or c); an empty side always holds.
+            clauses.extend(frozenset().union(*pick) for pick in itertools.product(*(sub[0] for sub in subs)))
+        elif key in _ANY_OF:
+            clauses.append(frozenset(value))
+        elif key in _ALL_OF:
+            clauses.extend(frozenset((code,)) for code in value)
+        elif key in _FEATURE_KEYS or key in ("has_symptoms", "has_history"):
+            clauses.append(frozenset(_token(key, v) for v in (value if isinstance(value, list) else [value])))
+        else:
+            numbers.append(_clause(key, value, "", []))
+    return clauses, numbers
+
+
+def _rarity(clause: frozenset[str]) -> int:
+    """How often a clause holds, roughly: answers always have some value, codes are rarer."""
+    return sum(8 if "=" in feature else 3 if feature in Location.values else 1 for feature in clause)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleIndex:
+    rules: tuple[Rule, ...]
+    # Per rule: the clauses besides the one it is indexed under, and the
+    # number checks; both empty for most rules, which then fire on a hit.
+    rest: tuple[Clauses, ...]
+    checks: tuple[tuple[Check, ...], ...]
+    by_feature: dict[str, tuple[int, ...]]
+    unindexed: frozenset[int]
+
+    @classmethod
+    def build(cls, rules: tuple[Rule, ...]) -> "RuleIndex":
+        rest, checks, by_feature, unindexed = [], [], {}, set()
+        for position, rule in enumerate(rules):
+            compiled = _clauses(rule.when)
+            if compiled is None:
+                rest.append(())
+                checks.append((rule.matches,))
+                unindexed.add(position)
+                continue
+            clauses, numbers = compiled
+            checks.append(tuple(numbers))
+            if not clauses:
+                rest.append(())
+                unindexed.add(position)
+                continue
+            trigger = min(clauses, key=_rarity)
+            rest.append(tuple(clause for clause in clauses if clause is not trigger))
+            for feature in trigger:
+                by_feature[feature] = (*by_feature.get(feature, ()), position)
+        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed))
+
+    def fired(self, intake: Intake) -> list[Rule]:
+        features = intake_features(intake)
+        positions = set(self.unindexed)
+        lookup = self.by_feature.get
+        for feature in features:
+            hits = lookup(feature)
+            if hits is not None:
+                positions.update(hits)
+        rules, rest, checks = self.rules, self.rest, self.checks
+        fired = []
+        for position in sorted(positions):
+            if rest[position] and any(clause.isdisjoint(features) for clause in rest[position]):
+                continue
+            if checks[position] and not all(check(intake) for check in checks[position]):
+                continue
+            fired.append(rules[position])
+        return fired
 
 
 def _check_text(rule: dict, key: str, where: str, problems: list[str], *, words: tuple[int, int]):
@@ -315,6 +454,7 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
     refer, tests, advice = _effects(raw, where, problems)
     when = raw.get("when", {})
     _check_monotone(when, refer, tests, where, problems)
+    ranked = tuple((specialist, URGENCY_RANK.get(urgency, 0)) for specialist, urgency in refer)
     return Rule(
         id=str(rule_id),
         source=str(raw.get("source")),
@@ -326,6 +466,9 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
         tests=tests,
         advice=advice,
         matches=compile_condition(when, f"{where}.when", problems),
+        cited={"id": str(rule_id), **{key: str(raw.get(key)) for key in ("source", "section", "evidence")}},
+        ranked_refer=ranked or ((Specialist.THERAPIST.value, URGENCY_RANK[Urgency.SELF_CARE]),),
+        test_mask=sum(1 << TEST_RANK[code] for code in set(tests) if code in TEST_RANK),
     )
 
 
@@ -337,6 +480,11 @@ def _check_book(data: dict, rules: list[Rule], problems: list[str]) -> None:
         seen.add(rule.id)
     if not any(not rule.when and (Specialist.THERAPIST, Urgency.SELF_CARE) in rule.refer for rule in rules):
         problems.append("rulebook: needs a rule with no condition that refers to the therapist")
+    codes = [*Location.values, *Symptom.values, *History.values]
+    if len(set(codes)) != len(codes):
+        # Features are the bare codes, so a code in two lists would match the wrong list.
+        shared = sorted({code for code in codes if codes.count(code) > 1})
+        problems.append(f"vocabulary: codes {shared} are in more than one of locations, symptoms, history")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         problems.append("version: must be a positive integer")
@@ -365,6 +513,7 @@ def parse_rulebook(data: dict[str, Any]) -> Rulebook:
         version=data["version"],
         rules=tuple(rules),
         changelog=tuple(data.get("changelog", ())),
+        _index=RuleIndex.build(tuple(rules)),
     )
 
 
