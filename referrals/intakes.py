@@ -122,9 +122,10 @@ def _codes(data: dict, field: str, problems: list[str]) -> frozenset[str]:
 
 def _check_pregnancy(data: dict, sex: Any, problems: list[str]) -> tuple[str, int | None]:
     pregnancy = data.get("pregnancy", Pregnancy.NO.value)
-    if pregnancy not in _PREGNANCIES:
+    # Membership tests only on strings: a JSON list or object is unhashable.
+    if not isinstance(pregnancy, str) or pregnancy not in _PREGNANCIES:
         problems.append(f"pregnancy: unknown value {pregnancy!r}, expected one of {sorted(_PREGNANCIES)}")
-    elif pregnancy != Pregnancy.NO and sex in _SEXES and sex not in PREGNANCY_SEXES:
+    elif pregnancy != Pregnancy.NO and isinstance(sex, str) and sex in _SEXES and sex not in PREGNANCY_SEXES:
         problems.append(f"pregnancy: {pregnancy!r} applies only with sex 'female' or 'other', not {sex!r}")
     trimester = data.get("pregnancy_trimester")
     if trimester is None:
