@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from intake.models import Case
 from tests.conftest import chromium_path, require
@@ -25,6 +26,9 @@ def page(live_server):
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
         yield context.new_page()
+        # With Playwright's loop in this thread, the ORM keeps a connection per
+        # context; close it here so the test database can be dropped.
+        connections.close_all()
         browser.close()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
