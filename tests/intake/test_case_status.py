@@ -69,3 +69,15 @@ def test_it_tells_an_emergency_to_call_first(client, alice):
 
 def test_it_has_no_emergency_notice_otherwise(client, alice):
     assert "Call emergency services now" not in client.get(status_url(alice)).content.decode()
+
+
+def test_it_shows_the_route_as_it_was_stored_not_as_rules_say_today(client, alice):
+    # A route made with an older rulebook keeps its version and its own words.
+    alice.route.rulebook = "back-numbness@0"
+    alice.route.save()
+    step = alice.route.steps.get(specialist="neurologist")
+    step.reasons = ["A reason worded by an earlier rulebook."]
+    step.save()
+    html = client.get(status_url(alice)).content.decode()
+    assert "back-numbness@0" in html
+    assert "A reason worded by an earlier rulebook." in html
