@@ -494,8 +494,8 @@ def _check_book(data: dict, rules: list[Rule], problems: list[str]) -> None:
     actual = fingerprint(data.get("rules", []))
     if data.get("fingerprint") != actual:
         problems.append(
-            f"fingerprint: the rules changed since version {version} was recorded; raise version, "
-            f'add a changelog entry and set fingerprint = "{actual}"'
+            f"fingerprint: the rules are not the ones recorded for version {version}; after changing "
+            f'a rule, raise version, add a changelog entry and set fingerprint = "{actual}"'
         )
 
 

@@ -38,3 +38,16 @@ def test_it_puts_the_therapist_first_even_when_a_specialist_is_more_urgent():
 
     assert [step["specialist"] for step in result["steps"]][:2] == ["therapist", "neurologist"]
     assert result["steps"][0]["urgency"] == "urgent"
+
+
+def test_it_does_not_call_a_possible_pregnancy_a_single_episode_with_nothing_else():
+    result = route(sex="female", frequency="once", pregnancy="possible")
+
+    assert "single-episode" not in fired(result)
+    assert result["steps"][0]["urgency"] == "routine"
+
+
+def test_it_does_not_call_numbness_with_the_period_a_single_episode_with_nothing_else():
+    result = route(sex="female", frequency="once", menstruation_related=True)
+
+    assert "single-episode" not in fired(result)

@@ -54,3 +54,10 @@ def test_it_keeps_the_safety_net_few_and_labelled():
     assert [rule.id for rule in get_rulebook().rules if rule.source == "clinic-policy"] == [
         r.id for r in safety_net
     ]
+
+
+def test_it_reminds_a_possibly_pregnant_patient_to_mention_it_before_an_x_ray():
+    result = route(sex="female", pregnancy="possible", history=["recent_injury"])
+
+    assert "spine_xray" in result["tests"]
+    assert any("pregnant" in advice and "X-ray" in advice for advice in result["advice"])
