@@ -1,0 +1,56 @@
+"""Every rule's evidence is copied verbatim from the section of the article it cites."""
+
+import pytest
+
+from referrals.rulebook import SECTIONS, get_rulebook
+from tests.referrals.articles import SECTION_STARTS, section_texts, seeds_dir
+
+RULES = get_rulebook().rules
+
+
+def article_sections() -> dict[str, dict[str, list[str]]]:
+    if not seeds_dir().is_dir():
+        pytest.skip(f"the source articles are not at {seeds_dir()} (set SEEDS_DIR)")
+    return {
+        source: section_texts((seeds_dir() / source).read_text(encoding="utf-8"), starts)
+        for source, starts in SECTION_STARTS.items()
+    }
+
+
+def test_it_knows_where_every_section_the_loader_accepts_starts():
+    for source, starts in SECTION_STARTS.items():
+        assert {name for name, _ in starts} == set(SECTIONS[source])
+
+
+def test_it_finds_each_evidence_phrase_verbatim_in_its_cited_section():
+    sections = article_sections()
+    misplaced = [
+        f"{rule.id}: {rule.evidence!r} not in {rule.source} / {rule.section}"
+        for rule in RULES
+        if not rule.is_safety_net
+        and not any(rule.evidence in span for span in sections[rule.source][rule.section])
+    ]
+
+    assert misplaced == []
+
+
+def test_it_would_notice_evidence_quoted_from_the_wrong_section():
+    spans = article_sections()["000_f872c3d1c522e607.txt"]
+    phrase = "pain during movement intensifies"
+
+    assert not any(phrase in span for span in spans["Loin"])
+    assert any(phrase in span for span in spans["Numbness of the back: is it serious?"])
+
+
+def test_it_cites_both_articles_and_every_section_it_names_from_them():
+    cited = {(rule.source, rule.section) for rule in RULES}
+
+    assert {source for source, _ in cited} == {*SECTION_STARTS, "clinic-policy"}
+    assert len(RULES) >= 60
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_it_gives_every_rule_a_patient_sentence_and_an_effect(rule):
+    assert rule.reason.endswith((".", "!"))
+    assert rule.refer or rule.tests or rule.advice
+    assert 2 <= len(rule.evidence.split()) <= 20
