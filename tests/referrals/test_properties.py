@@ -1,0 +1,234 @@
+"""Properties of the whole engine over random valid (and invalid) intakes."""
+
+import json
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from referrals.engine import route_for, suggest_route
+from referrals.intakes import FIELDS, IntakeError, parse_intake
+from referrals.rulebook import get_rulebook
+from referrals.vocabulary import (
+    TEST_RANK,
+    URGENCY_RANK,
+    Frequency,
+    History,
+    Location,
+    Pregnancy,
+    Sex,
+    Specialist,
+    Symptom,
+)
+
+# No example database: the tests must not leave files in the working tree.
+PROPERTY = settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+BOOK = get_rulebook()
+
+
+@st.composite
+def intakes(draw) -> dict[str, Any]:
+    sex = draw(st.sampled_from(Sex.values))
+    data: dict[str, Any] = {
+        "sex": sex,
+        "age": draw(st.integers(0, 120)),
+        "locations": draw(st.lists(st.sampled_from(Location.values), min_size=1, unique=True)),
+        "frequency": draw(st.sampled_from(Frequency.values)),
+    }
+    optional = {
+        "duration_days": st.integers(0, 36500),
+        "symptoms": st.lists(st.sampled_from(Symptom.values), unique=True),
+        "history": st.lists(st.sampled_from(History.values), unique=True),
+        "menstruation_related": st.booleans(),
+    }
+    for field, strategy in optional.items():
+        if draw(st.booleans()):
+            data[field] = draw(strategy)
+    if sex in ("female", "other") and draw(st.booleans()):
+        data["pregnancy"] = draw(st.sampled_from(Pregnancy.values))
+        if data["pregnancy"] == "yes" and draw(st.booleans()):
+            data["pregnancy_trimester"] = draw(st.integers(1, 3))
+    return data
+
+
+def specialists(route: dict[str, Any]) -> list[str]:
+    return [step["specialist"] for step in route["steps"]]
+
+
+@PROPERTY
+@given(intakes())
+def test_it_always_sends_the_patient_to_the_therapist_first(data):
+    route = route_for(data)
+
+    assert route["steps"][0]["specialist"] == "therapist"
+    assert [step["order"] for step in route["steps"]] == list(range(1, len(route["steps"]) + 1))
+
+
+@PROPERTY
+@given(intakes())
+def test_it_never_lists_a_specialist_twice(data):
+    names = specialists(route_for(data))
+
+    assert len(names) == len(set(names))
+    assert set(names) <= set(Specialist.values)
+
+
+@PROPERTY
+@given(intakes())
+def test_it_cites_every_step(data):
+    route = route_for(data)
+    cited = [citation["id"] for citation in route["rules"]]
+
+    assert len(cited) == len(set(cited))
+    for step in route["steps"]:
+        assert step["reasons"] and step["rules"]
+        assert set(step["rules"]) <= set(cited)
+    for citation in route["rules"]:
+        assert citation == BOOK.rule(citation["id"]).citation
+    assert route["rulebook"] == BOOK.label
+
+
+@PROPERTY
+@given(intakes())
+def test_it_orders_steps_by_urgency_and_tests_the_therapists_way(data):
+    route = route_for(data)
+    ranks = [URGENCY_RANK[step["urgency"]] for step in route["steps"]]
+
+    assert route["urgency"] == route["steps"][0]["urgency"]
+    assert ranks[0] == max(ranks)
+    assert ranks[1:] == sorted(ranks[1:], reverse=True)
+    assert route["tests"] == sorted(set(route["tests"]), key=TEST_RANK.__getitem__)
+
+
+@PROPERTY
+@given(
+    intakes(),
+    st.sampled_from(
+        [("symptoms", code) for code in Symptom.values] + [("history", c) for c in History.values]
+    ),
+)
+def test_it_never_lowers_urgency_or_drops_a_specialist_when_something_is_added(data, extra):
+    field, code = extra
+    more = {**data, field: [*data.get(field, []), code]} if code not in data.get(field, []) else data
+    before, after = route_for(data), route_for(more)
+
+    assert URGENCY_RANK[after["urgency"]] >= URGENCY_RANK[before["urgency"]]
+    assert set(specialists(after)) >= set(specialists(before))
+    urgency_after = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in after["steps"]}
+    assert all(urgency_after[s["specialist"]] >= URGENCY_RANK[s["urgency"]] for s in before["steps"])
+
+
+@PROPERTY
+@given(intakes(), st.randoms(use_true_random=False))
+def test_it_gives_the_same_intake_the_same_route_byte_for_byte(data, rng: random.Random):
+    shuffled = {
+        field: rng.sample(value, len(value)) if isinstance(value, list) else value
+        for field, value in data.items()
+    }
+    first = json.dumps(route_for(data))
+
+    assert json.dumps(route_for(data)) == first
+    assert json.dumps(route_for(shuffled)) == first
+    assert json.dumps(route_for(parse_intake(data).as_dict())) == first
+
+
+@PROPERTY
+@given(intakes())
+def test_it_fires_the_same_rules_through_the_index_as_rule_by_rule(data):
+    intake = parse_intake(data)
+
+    assert BOOK.fired(intake) == [rule for rule in BOOK.rules if rule.matches(intake)]
+
+
+def test_it_routes_the_same_without_the_index():
+    unindexed = BOOK.__class__(BOOK.name, BOOK.version, BOOK.rules, BOOK.changelog)
+    intake = parse_intake({"sex": "male", "age": 60, "locations": ["lower_back"], "frequency": "regular"})
+
+    assert suggest_route(intake, unindexed) == suggest_route(intake, BOOK)
+
+
+# --- Invalid intakes ----------------------------------------------------------
+
+NOT_A_CODE = st.text(max_size=12).filter(
+    lambda t: t not in {*Location.values, *Symptom.values, *History.values}
+)
+JUNK = st.one_of(
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=1),
+)
+BAD_CODES = st.one_of(
+    NOT_A_CODE.map(lambda t: [t]),
+    st.sampled_from(["tingling", "lower_back", "disc_hernia"]).map(lambda code: ["x" + code]),
+    JUNK.filter(lambda v: not isinstance(v, list)),
+    st.lists(st.integers(), min_size=1, max_size=2),
+)
+BAD_VALUES = {
+    "sex": st.one_of(st.none(), JUNK.filter(lambda v: v not in Sex.values)),
+    "age": st.one_of(st.none(), st.integers(max_value=-1), st.integers(min_value=121), st.booleans(), JUNK),
+    "locations": st.one_of(st.just([]), BAD_CODES, st.just(["lower_back", "lower_back"])),
+    "frequency": st.one_of(st.none(), JUNK.filter(lambda v: v not in Frequency.values)),
+    "duration_days": st.one_of(st.integers(max_value=-1), st.integers(min_value=36501), st.booleans(), JUNK),
+    "symptoms": st.one_of(BAD_CODES, st.just(["fever", "fever"]), st.none()),
+    "history": st.one_of(BAD_CODES, st.just(["hypothermia", "hypothermia"]), st.none()),
+    "pregnancy": st.one_of(st.none(), JUNK.filter(lambda v: v not in Pregnancy.values)),
+    "pregnancy_trimester": st.one_of(st.integers().filter(lambda n: n not in (1, 2, 3)), st.booleans(), JUNK),
+    "menstruation_related": st.one_of(st.none(), st.integers(), JUNK),
+}
+
+
+def named_fields(problems: list[str]) -> set[str]:
+    return {problem.split(":")[0].split("[")[0] for problem in problems}
+
+
+@PROPERTY
+@given(intakes(), st.sampled_from(sorted(BAD_VALUES)), st.data())
+def test_it_rejects_a_bad_value_with_a_message_naming_the_field(data, field, draw):
+    bad = {**data, field: draw.draw(BAD_VALUES[field])}
+
+    try:
+        parse_intake(bad)
+    except IntakeError as exc:
+        assert field in named_fields(exc.problems)
+        assert all(problem.split(":")[0] for problem in exc.problems)
+    else:
+        raise AssertionError(f"accepted {field}={bad[field]!r}")
+
+
+@PROPERTY
+@given(intakes(), st.text(min_size=1, max_size=12).filter(lambda name: name not in FIELDS))
+def test_it_rejects_an_unknown_field_by_name(data, name):
+    try:
+        parse_intake({**data, name: 1})
+    except IntakeError as exc:
+        assert f"{name}: unknown field" in exc.problems
+    else:
+        raise AssertionError(f"accepted unknown field {name!r}")
+
+
+@PROPERTY
+@given(intakes().filter(lambda d: d["sex"] in ("male", "unspecified")), st.sampled_from(["yes", "possible"]))
+def test_it_rejects_a_pregnancy_for_a_man_or_an_unspecified_sex(data, pregnancy):
+    try:
+        parse_intake({**data, "pregnancy": pregnancy})
+    except IntakeError as exc:
+        assert named_fields(exc.problems) == {"pregnancy"}
+    else:
+        raise AssertionError("accepted a pregnancy")
+
+
+@PROPERTY
+@given(intakes(), st.sampled_from(["sex", "age", "locations", "frequency"]))
+def test_it_rejects_an_intake_missing_a_required_field(data, field):
+    missing = {key: value for key, value in data.items() if key != field}
+
+    try:
+        parse_intake(missing)
+    except IntakeError as exc:
+        assert field in named_fields(exc.problems)
+    else:
+        raise AssertionError(f"accepted an intake without {field}")
