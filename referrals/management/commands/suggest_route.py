@@ -2,12 +2,16 @@
 
 import json
 import sys
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from referrals.engine import suggest_route
 from referrals.intakes import IntakeError, parse_intake
+from referrals.rulebook import RulebookError, get_rulebook
+
+INVALID_INPUT = 2
+BROKEN_RULEBOOK = 1
 
 
 class InvalidInput(Exception):
@@ -33,27 +37,31 @@ class Command(BaseCommand):
     help = "Suggest a referral route for one intake (JSON object) or a batch (JSON array)."
     requires_system_checks: list = []
     requires_migrations_checks = False
+    # call_command(..., stdin=...) reads from that stream instead of sys.stdin.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="JSON file to read; standard input if omitted")
         parser.add_argument("--indent", type=int, default=None, help="pretty-print the output")
 
-    def handle(self, *args: Any, file: str | None = None, indent: int | None = None, **options):
+    def handle(self, *args: Any, file: str | None = None, indent: int | None = None, **options: Any) -> None:
         try:
-            data = self._read(file)
+            book = get_rulebook()
+        except RulebookError as exc:
+            self._fail(exc.problems, BROKEN_RULEBOOK)
+        try:
+            data = self._read(file, options.get("stdin") or sys.stdin)
             intakes = _parse_batch(data)
-        except IntakeError as exc:
-            self._fail(exc.problems)
-        except InvalidInput as exc:
-            self._fail(exc.problems)
-        routes = [suggest_route(intake) for intake in intakes]
+        except (IntakeError, InvalidInput) as exc:
+            self._fail(exc.problems, INVALID_INPUT)
+        routes = [suggest_route(intake, book) for intake in intakes]
         result = routes if isinstance(data, list) else routes[0]
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=indent))
 
-    def _read(self, file: str | None) -> Any:
+    def _read(self, file: str | None, stdin: IO[str]) -> Any:
         try:
             if file is None:
-                return json.load(self.stdin if hasattr(self, "stdin") else sys.stdin)
+                return json.load(stdin)
             with open(file, encoding="utf-8") as handle:
                 return json.load(handle)
         except OSError as exc:
@@ -61,7 +69,7 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput([f"input: not valid JSON: {exc}"]) from None
 
-    def _fail(self, problems: list[str]):
+    def _fail(self, problems: list[str], status: int):
         for problem in problems:
             self.stderr.write(problem)
-        sys.exit(2)
+        sys.exit(status)
