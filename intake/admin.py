@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import IntegerField, Value, When
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html

@@ -24,3 +24,9 @@ SITE_URL = "http://testserver"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# On SQLite, test on a file as `make run` does, not in shared-cache memory: the
+# threads of the race tests, the live server and the worker then wait for the
+# write lock (busy timeout) instead of failing on shared-cache table locks.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
