@@ -163,6 +163,9 @@ class Rulebook:
         return self._index.fired(intake)
 
 
+_THERAPIST_SELF_CARE = ((Specialist.THERAPIST.value, URGENCY_RANK[Urgency.SELF_CARE]),)
+
+
 def fingerprint(raw_rules: list[dict[str, Any]]) -> str:
     canonical = json.dumps(raw_rules, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
@@ -467,7 +470,10 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
         advice=advice,
         matches=compile_condition(when, f"{where}.when", problems),
         cited={"id": str(rule_id), **{key: str(raw.get(key)) for key in ("source", "section", "evidence")}},
-        ranked_refer=ranked or ((Specialist.THERAPIST.value, URGENCY_RANK[Urgency.SELF_CARE]),),
+        # Tests are ordered by the therapist, so a rule that only orders tests
+        # explains itself on the therapist's step; advice alone stays in the
+        # route's advice (and its citation in `rules`) without adding a step reason.
+        ranked_refer=ranked or (_THERAPIST_SELF_CARE if tests else ()),
         test_mask=sum(1 << TEST_RANK[code] for code in set(tests) if code in TEST_RANK),
     )
 
