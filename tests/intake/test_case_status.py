@@ -63,8 +63,10 @@ def test_it_tells_an_emergency_to_call_first(client, alice):
     alice.route.urgency = "emergency"
     alice.route.save()
     html = client.get(status_url(alice)).content.decode()
-    assert "Call emergency services now" in html
-    assert html.index("Call emergency services now") < html.index("Where to go")
+    # First thing in the page's main content: before the heading and any message.
+    main = html[html.index('<main id="main"') :]
+    assert main.index("Call emergency services now") < main.index("<h1")
+    assert main.index("Call emergency services now") < main.index("Where to go")
 
 
 def test_it_has_no_emergency_notice_otherwise(client, alice):
