@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from intake.models import Case, Reminder
-from referrals.vocabulary import URGENCY_RANK
+from referrals.vocabulary import URGENCY_RANK, Frequency, History, Location, Pregnancy, Sex, Symptom
 
 
 def urgency_rank_expression() -> SqlCase:
@@ -72,13 +72,28 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Answers")
     def answers_summary(self, case: Case) -> str:
-        rows = [(key.replace("_", " "), _display(value)) for key, value in case.answers.items()]
+        rows = [(key.replace("_", " "), _display(key, value)) for key, value in case.answers.items()]
         return render_to_string("admin/intake/answers_summary.html", {"rows": rows})
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Cases come from patients' intakes, with a route and reminders.
+        return False
 
-def _display(value: object) -> str:
+
+_CHOICES_OF_ANSWER = {
+    "sex": Sex,
+    "frequency": Frequency,
+    "pregnancy": Pregnancy,
+    "locations": Location,
+    "symptoms": Symptom,
+    "history": History,
+}
+
+
+def _display(key: str, value: object) -> str:
+    labels = dict(_CHOICES_OF_ANSWER[key].choices) if key in _CHOICES_OF_ANSWER else {}
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(value) or "none"
-    return str(value)
+        return ", ".join(labels.get(code, code) for code in value) or "none"
+    return labels.get(value, str(value))

@@ -101,3 +101,14 @@ def test_it_lets_staff_triage_a_case(client, nurse, alice):
     alice.refresh_from_db()
     assert alice.status == CaseStatus.TRIAGED
     assert alice.answers["symptoms"] == ["tingling"]
+
+
+def test_it_shows_the_answers_in_words(client, nurse, alice):
+    client.force_login(nurse)
+    html = client.get(reverse("admin:intake_case_change", args=[alice.pk])).content.decode()
+    assert "Tingling or pins and needles" in html
+    assert "Lower back" in html
+
+
+def test_it_leaves_adding_cases_to_the_intake_form(admin_client):
+    assert admin_client.get(reverse("admin:intake_case_add")).status_code == 403
