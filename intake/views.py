@@ -3,6 +3,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from intake.forms import IntakeForm
@@ -10,6 +11,8 @@ from intake.models import Case
 from intake.submission import intake_submit
 
 
+@sensitive_post_parameters()  # error reports never carry the answers
+@never_cache
 @require_http_methods(["GET", "POST"])
 def intake_form(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)

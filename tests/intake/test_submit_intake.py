@@ -130,3 +130,8 @@ def test_it_routes_a_single_episode_to_self_care(client):
     case = Case.objects.get()
     assert case.urgency == "self_care"
     assert list(case.route.steps.values_list("specialist", flat=True)) == ["therapist"]
+
+
+def test_it_keeps_a_returned_form_out_of_caches(client):
+    response = post(client, email="wrong")
+    assert "no-store" in response.headers["Cache-Control"]
