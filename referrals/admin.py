@@ -10,7 +10,6 @@ routes, or a superuser.
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -18,16 +17,11 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from referrals.engine import suggest_route
-from referrals.intakes import FIELDS, IntakeError, parse_intake
+from referrals.forms import AnswersForm
+from referrals.intakes import FIELDS
 from referrals.rulebook import Rule, get_rulebook
 from referrals.vocabulary import (
-    Frequency,
-    History,
-    Location,
-    Pregnancy,
-    Sex,
     Specialist,
-    Symptom,
     Test,
     Urgency,
 )
@@ -86,43 +80,15 @@ def describe_effects(rule: Rule) -> list[str]:
     return effects or [f"{Specialist.THERAPIST.label}: self-care"]
 
 
-class TryIntakeForm(forms.Form):
-    """Every field optional here: the engine's own validation names what is wrong."""
+class TryIntakeForm(AnswersForm):
+    """The patient's questions, every one optional and unchecked here, so that the
+    engine's own validation (the contract's messages) names what is wrong."""
 
-    sex = forms.ChoiceField(choices=[("", "---------"), *Sex.choices], required=False)
-    age = forms.IntegerField(required=False)
-    locations = forms.MultipleChoiceField(
-        choices=Location.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-    frequency = forms.ChoiceField(choices=[("", "---------"), *Frequency.choices], required=False)
-    duration_days = forms.IntegerField(required=False, label="Duration (days)")
-    symptoms = forms.MultipleChoiceField(
-        choices=Symptom.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-    history = forms.MultipleChoiceField(
-        choices=History.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-    pregnancy = forms.ChoiceField(choices=Pregnancy.choices, initial=Pregnancy.NO, required=False)
-    pregnancy_trimester = forms.TypedChoiceField(
-        choices=[("", "---------"), (1, "1"), (2, "2"), (3, "3")],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    menstruation_related = forms.BooleanField(required=False, label="Comes with the period")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        answers = {key: value for key, value in cleaned.items() if value not in ("", None)}
-        try:
-            self.intake = parse_intake(answers)
-        except IntakeError as exc:
-            for problem in exc.problems:
-                field = problem.split(":")[0].split("[")[0]
-                self.add_error(field if field in self.fields else None, problem)
-        return cleaned
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.validators = []
 
 
 def _require_permission(request: HttpRequest) -> None:
