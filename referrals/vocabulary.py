@@ -111,7 +111,7 @@ class Specialist(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    """Ordered from least to most urgent; compare with `urgency_rank`."""
+    """Ordered from least to most urgent; compare with URGENCY_RANK."""
 
     SELF_CARE = "self_care", "Self-care"
     ROUTINE = "routine", "Routine"
@@ -136,10 +136,6 @@ class Test(models.TextChoices):
 
 URGENCY_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Urgency.values)}
 TEST_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Test.values)}
-
-
-def urgency_rank(code: str) -> int:
-    return URGENCY_RANK[code]
 
 
 # How the intake form groups the symptom checkboxes; every symptom appears once.
