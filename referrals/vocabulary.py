@@ -4,6 +4,8 @@ Forms, the admin, the engine's validation and the rulebook's checks all take
 their codes and labels from here. Codes may be added, never renamed or dropped.
 """
 
+from datetime import timedelta
+
 from django.db import models
 
 
@@ -65,6 +67,16 @@ class Symptom(models.TextChoices):
     STONE_BACK = "stone_back", "The back feels stiff as stone"
     LOSS_OF_SENSATION = "loss_of_sensation", "No feeling at all in the numb area"
     FEVER = "fever", "Fever"
+    # Added in the safety-net revision: signs no article names, which the
+    # clinic must never miss (cauda equina, a nerve losing strength) and the
+    # second article's "increase the intensity".
+    SADDLE_NUMBNESS = "saddle_numbness", "Numbness in the groin, buttocks or inner thighs"
+    BLADDER_OR_BOWEL_CONTROL_LOSS = (
+        "bladder_or_bowel_control_loss",
+        "New trouble holding or passing urine or stool",
+    )
+    LEG_WEAKNESS = "leg_weakness", "New or growing weakness in one or both legs"
+    GETTING_WORSE = "getting_worse", "The numbness is getting stronger or more frequent"
 
 
 class History(models.TextChoices):
@@ -125,24 +137,67 @@ class Test(models.TextChoices):
 
     BLOOD_COUNT = "blood_count", "Complete blood count"
     BLOOD_BIOCHEMISTRY = "blood_biochemistry", "Blood biochemistry"
-    URINE_NECHIPORENKO = "urine_nechiporenko", "Urine test (Nechiporenko)"
+    URINE_NECHIPORENKO = "urine_nechiporenko", "Detailed urine test"
     SPINE_XRAY = "spine_xray", "X-ray of the spine"
-    ULTRASOUND = "ultrasound", "Ultrasound"
-    SPINE_ULTRASOUND = "spine_ultrasound", "Ultrasound of the spine"
-    VASCULAR_DOPPLER = "vascular_doppler", "Doppler ultrasound of the vessels"
+    ULTRASOUND = "ultrasound", "Ultrasound scan of the organs"
+    SPINE_ULTRASOUND = "spine_ultrasound", "Ultrasound scan of the spine"
+    VASCULAR_DOPPLER = "vascular_doppler", "Ultrasound scan of the blood vessels"
     CT = "ct", "CT scan"
     MRI = "mri", "MRI scan"
 
 
+# One line per test on what it looks for, shown under the test's plain name.
+TEST_PURPOSES: dict[str, str] = {
+    Test.BLOOD_COUNT: "Looks for signs of inflammation or infection in your blood.",
+    Test.BLOOD_BIOCHEMISTRY: "Checks how your kidneys, liver and other organs are working.",
+    Test.URINE_NECHIPORENKO: "Counts the cells in your urine to look for a kidney or bladder problem.",
+    Test.SPINE_XRAY: "Shows the bones of your spine: injuries, wear and curvature.",
+    Test.ULTRASOUND: "Shows the organs inside your belly and pelvis, without radiation.",
+    Test.SPINE_ULTRASOUND: "Shows the soft tissues around your spine, without radiation.",
+    Test.VASCULAR_DOPPLER: "Shows how blood flows through the vessels of your back and neck.",
+    Test.CT: "Detailed X-ray pictures of the spine and organs, in slices.",
+    Test.MRI: "Detailed pictures of the discs, nerves and soft tissues, without radiation.",
+}
+
+
 URGENCY_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Urgency.values)}
+
+# How soon each urgency means the patient should be seen, defined once: the
+# phrase patients read beside the urgency, and the span staff work to.
+URGENCY_TIME_FRAMES: dict[str, tuple[timedelta, str]] = {
+    Urgency.EMERGENCY: (timedelta(0), "now: call emergency services"),
+    Urgency.URGENT: (timedelta(hours=24), "within 24 hours"),
+    Urgency.SOON: (timedelta(days=7), "within a week"),
+    Urgency.ROUTINE: (timedelta(days=28), "within a few weeks"),
+    Urgency.SELF_CARE: (timedelta(days=42), "no visit needed unless it comes back or gets worse"),
+}
+
+
+def urgency_within(urgency: str) -> timedelta:
+    """How soon a patient with this urgency should be seen."""
+    return URGENCY_TIME_FRAMES[urgency][0]
+
+
+def urgency_time_frame(urgency: str) -> str:
+    """The time frame a patient reads beside the urgency ("within 24 hours")."""
+    return URGENCY_TIME_FRAMES[urgency][1]
 TEST_RANK: dict[str, int] = {code: rank for rank, code in enumerate(Test.values)}
 
 
 # How the intake form groups the symptom checkboxes; every symptom appears once.
 SYMPTOM_GROUPS: tuple[tuple[str, tuple[Symptom, ...]], ...] = (
     (
+        "Signs that need help now",
+        (
+            Symptom.SADDLE_NUMBNESS,
+            Symptom.BLADDER_OR_BOWEL_CONTROL_LOSS,
+            Symptom.LEG_WEAKNESS,
+        ),
+    ),
+    (
         "Warning signs",
         (
+            Symptom.GETTING_WORSE,
             Symptom.PAIN_WORSE_ON_MOVEMENT,
             Symptom.TINGLING,
             Symptom.DIZZINESS_ON_RISING,

@@ -97,7 +97,7 @@ def test_it_shows_the_route_and_the_rules_that_fired(client, nurse):
     fired = page[page.index('id="fired-rules"') :]
     assert "red-flag-tingling" in fired and "test-nechiporenko-lumbar-tingling" in fired
     assert "spine-sciatica" not in fired
-    assert "Urine test (Nechiporenko)" in page
+    assert "Detailed urine test" in page
 
 
 def test_it_puts_an_emergency_first_on_the_try_page(client, nurse):
