@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from intake.models import Case, Reminder
+from portal.context_processors import clinic_contact
 
 
 def status_url(case: Case) -> str:
@@ -24,7 +25,7 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
     context = {
         "case": reminder.case,
         "status_url": status_url(reminder.case),
-        "clinic_name": settings.CLINIC_NAME,
+        **clinic_contact(),
         "link_days": settings.STATUS_LINK_MAX_AGE_DAYS,
     }
     template = f"emails/{reminder.kind}"

@@ -41,7 +41,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Links in emails point here; requests never set it (Host headers can lie).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-CLINIC_NAME = env_str("CLINIC_NAME", "Back Numbness Clinic")
+# The clinic as patients see it on every page and in every email. The default
+# name is neutral: it goes into email subjects, which must name no condition.
+CLINIC_NAME = env_str("CLINIC_NAME", "The clinic")
+CLINIC_PHONE = env_str("CLINIC_PHONE", "")
+CLINIC_ADDRESS = env_str("CLINIC_ADDRESS", "")
+BOOKING_URL = env_str("BOOKING_URL", "")
+# The number the emergency notices tell patients to call.
+EMERGENCY_NUMBER = env_str("EMERGENCY_NUMBER", "112")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
