@@ -8,6 +8,8 @@ added again (referrals.overrides). Everything else goes through
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -18,12 +20,13 @@ from intake.models import Case, CaseStatus
 from referrals.models import (
     FINISHED_STATUSES,
     REFERRAL_TRANSITIONS,
+    Appointment,
     AppointmentState,
     Referral,
     ReferralMove,
     ReferralStatus,
 )
-from referrals.routes import route_current
+from referrals.routes import StepView, route_current
 
 # A move away from these needs a word on why, as an override's removal does.
 NOTE_REQUIRED = frozenset({ReferralStatus.DECLINED, ReferralStatus.CANCELLED})
@@ -32,6 +35,37 @@ OUTCOME_APPOINTMENT_STATE = {
     ReferralStatus.ATTENDED: AppointmentState.ATTENDED,
     ReferralStatus.NO_SHOW: AppointmentState.MISSED,
 }
+
+# Steps still waiting for a visit to be booked: these can fall behind their urgency.
+WAITING_STATUSES = frozenset({ReferralStatus.SUGGESTED, ReferralStatus.REFERRED, ReferralStatus.NO_SHOW})
+
+
+@dataclass(frozen=True)
+class TrackedStep:
+    """A step of the case's current route with its referral and its booked appointment, if any."""
+
+    step: StepView
+    referral: Referral
+    appointment: Appointment | None
+
+    @property
+    def due_by(self) -> datetime:
+        return self.referral.due_by(self.step.urgency)
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """Still waiting for a booking past its urgency's time frame."""
+        return self.referral.status in WAITING_STATUSES and (now or timezone.now()) > self.due_by
+
+
+def case_steps(*, case: Case) -> list[TrackedStep]:
+    """The current route's steps in order, each with its referral status and booked appointment."""
+    referrals = {referral.specialist: referral for referral in case.referrals.all()}
+    booked = Appointment.objects.filter(referral__case=case, state=AppointmentState.BOOKED)
+    appointments = {appointment.referral_id: appointment for appointment in booked.select_related("location")}
+    return [
+        TrackedStep(step, referrals[step.specialist], appointments.get(referrals[step.specialist].pk))
+        for step in route_current(case=case).steps
+    ]
 
 
 def case_status_from_steps(statuses: Iterable[str]) -> str | None:

@@ -1,9 +1,10 @@
+import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from intake.models import CaseStatus
 from referrals.appointments import (
@@ -208,3 +209,30 @@ def test_it_keeps_the_wall_clock_time_given_in_another_zone(alice, desk):
     appointment = book(alice, desk, starts_at=local)
     appointment.refresh_from_db()
     assert appointment.starts_at == TOMORROW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_books_a_step_once_when_two_desks_race(alice, desk):
+    step, location = referral(alice, "therapist"), place()
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def front_desk(hours):
+        barrier.wait()
+        try:
+            appointment_book(
+                referral=step, starts_at=NOW + timedelta(hours=hours), location=location, by=desk
+            )
+            outcomes.append("booked")
+        except ValidationError as refused:
+            outcomes.append(refused.message_dict["status"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=front_desk, args=(hours,)) for hours in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["This step is booked already: reschedule its appointment instead.", "booked"]
+    assert Appointment.objects.filter(referral=step).count() == 1
+    assert referral(alice, "therapist").moves.count() == 1

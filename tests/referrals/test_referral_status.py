@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from intake.models import CaseStatus
 from referrals.appointments import appointment_book
 from referrals.models import REFERRAL_TRANSITIONS, AppointmentState, ReferralMove, ReferralStatus
-from referrals.referral_status import case_status_from_steps, case_status_sync, referral_move
+from referrals.referral_status import case_status_from_steps, case_status_sync, case_steps, referral_move
 from tests.referrals.care import NOW, place, referral, staff
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +190,29 @@ def test_it_counts_an_urgency_time_frame_from_when_the_step_opened(alice):
     step = referral(alice, "neurologist")
     assert step.due_by("urgent") == NOW + timedelta(hours=24)
     assert step.due_by("soon") == NOW + timedelta(days=7)
+
+
+def test_it_lists_the_steps_with_their_status_and_booked_appointment(
+    alice, desk, django_assert_max_num_queries
+):
+    appointment = book(referral(alice, "therapist"), desk, hours=5)
+    with django_assert_max_num_queries(5):
+        steps = case_steps(case=alice)
+        assert [(t.step.specialist, t.referral.status, t.appointment) for t in steps] == [
+            ("therapist", S.BOOKED, appointment),
+            ("neurologist", S.SUGGESTED, None),
+        ]
+        assert steps[0].appointment.location.name == "Main clinic"
+
+
+def test_it_finds_a_step_overdue_for_its_urgency_only_while_it_waits(alice, desk, clock):
+    therapist, neurologist = case_steps(case=alice)
+    assert neurologist.due_by == NOW + timedelta(hours=24)
+    assert not neurologist.is_overdue()
+    clock.shift(timedelta(hours=24, minutes=1))
+    assert neurologist.is_overdue()
+    assert therapist.is_overdue()
+    book(referral(alice, "therapist"), desk, hours=30)
+    therapist, neurologist = case_steps(case=alice)
+    assert not therapist.is_overdue()
+    assert neurologist.is_overdue(now=NOW) is False
