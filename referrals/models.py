@@ -58,7 +58,7 @@ class RouteStep(models.Model):
 
 
 def route_record(*, case: Any, route: dict[str, Any]) -> Route:
-    """Store an engine route (the contract's dict) for a case, step by step."""
+    """Store an engine route (the contract's dict) for a case, each step a suggested referral."""
     stored = Route.objects.create(
         case=case,
         rulebook=route["rulebook"],
@@ -78,9 +78,10 @@ def route_record(*, case: Any, route: dict[str, Any]) -> Route:
         )
         for step in route["steps"]
     )
-    now = timezone.now()
+    # Each step's urgency time frame counts from the intake.
+    opened = case.created_at
     Referral.objects.bulk_create(
-        Referral(case=case, specialist=step["specialist"], opened_at=now, status_changed_at=now)
+        Referral(case=case, specialist=step["specialist"], opened_at=opened, status_changed_at=opened)
         for step in route["steps"]
     )
     return stored
