@@ -84,3 +84,35 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for case {self.case_id} ({self.state})"
+
+
+# --- Assignment and internal notes: staff-only, never on a patient's page or in an email.
+
+Case.add_to_class(
+    "assigned_to",
+    models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The staff member who sees the case through.",
+    ),
+)
+
+
+class CaseNote(models.Model):
+    """An internal note on a case, for staff only."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="notes")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on case {self.case_id} ({self.created_at:%Y-%m-%d %H:%M})"
+

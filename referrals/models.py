@@ -1,15 +1,21 @@
-"""A case's route, stored as it was suggested.
+"""The life of a case's route: as suggested, as revised by clinicians, as followed.
 
-The route keeps the rulebook version it was made with and copies every
-reason and citation, so a later rulebook never rewrites what a patient and
-staff were shown.
+The engine's route keeps the rulebook version it was made with and copies
+every reason and citation, so a later rulebook never rewrites what a patient
+and staff were shown. A clinician's override never edits it either: it adds a
+revision. Each step is tracked as a referral (suggested ... done) with its
+moves and appointments.
 """
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from referrals.vocabulary import Specialist, Test, Urgency
+from referrals.vocabulary import Specialist, Test, Urgency, urgency_within
 
 
 class Route(models.Model):
@@ -52,7 +58,7 @@ class RouteStep(models.Model):
 
 
 def route_record(*, case: Any, route: dict[str, Any]) -> Route:
-    """Store an engine route (the contract's dict) for a case, step by step."""
+    """Store an engine route (the contract's dict) for a case, each step a suggested referral."""
     stored = Route.objects.create(
         case=case,
         rulebook=route["rulebook"],
@@ -72,4 +78,215 @@ def route_record(*, case: Any, route: dict[str, Any]) -> Route:
         )
         for step in route["steps"]
     )
+    # Each step's urgency time frame counts from the intake.
+    opened = case.created_at
+    Referral.objects.bulk_create(
+        Referral(case=case, specialist=step["specialist"], opened_at=opened, status_changed_at=opened)
+        for step in route["steps"]
+    )
     return stored
+
+
+class RouteRevision(models.Model):
+    """A clinician's override: the whole route as it stands after it, who made it, when and why.
+
+    The latest revision is the case's current route; the engine's route stays beside it.
+    """
+
+    route = models.ForeignKey(Route, models.CASCADE, related_name="revisions")
+    number = models.PositiveSmallIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    # What this revision changed, one entry per change (see referrals.overrides).
+    changes = models.JSONField()
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    tests = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["route", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["route", "number"], name="route_revision_number_unique"),
+        ]
+        permissions = [("override_route", "Can override a route (with a reason)")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of the route for case {self.route.case_id}"
+
+
+class RevisionStep(models.Model):
+    revision = models.ForeignKey(RouteRevision, models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    specialist = models.CharField(max_length=40, choices=Specialist.choices)
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["revision", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "order"], name="revision_step_order_unique"),
+            models.UniqueConstraint(fields=["revision", "specialist"], name="revision_specialist_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.get_specialist_display()} ({self.get_urgency_display()})"
+
+
+class ReferralStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    REFERRED = "referred", "Referred"
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    DONE = "done", "Done"
+    DECLINED = "declined", "Declined by the patient"
+    CANCELLED = "cancelled", "Cancelled by the clinic"
+    NO_SHOW = "no_show", "Did not attend"
+
+
+S = ReferralStatus
+# The only moves a step may make. Booked is left by the visit's outcome or by
+# cancelling the appointment (back to referred, to book again); a step the
+# clinic cancelled comes back only as a suggestion, when an override adds it again.
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SUGGESTED: frozenset({S.REFERRED, S.BOOKED, S.DECLINED, S.CANCELLED}),
+    S.REFERRED: frozenset({S.BOOKED, S.DECLINED, S.CANCELLED}),
+    S.BOOKED: frozenset({S.ATTENDED, S.NO_SHOW, S.REFERRED}),
+    S.ATTENDED: frozenset({S.DONE, S.BOOKED}),
+    S.DONE: frozenset(),
+    S.DECLINED: frozenset({S.REFERRED}),
+    S.CANCELLED: frozenset({S.SUGGESTED}),
+    S.NO_SHOW: frozenset({S.BOOKED, S.REFERRED, S.DECLINED, S.CANCELLED}),
+}
+# A step in one of these needs nothing more from anyone.
+FINISHED_STATUSES = frozenset({S.DONE, S.DECLINED, S.CANCELLED})
+del S
+
+
+class Referral(models.Model):
+    """One step of a case's route as the clinic follows it, by specialist.
+
+    Kept across revisions: an override that removes a step cancels its
+    referral, one that adds the step again reopens it.
+    """
+
+    case = models.ForeignKey("intake.Case", models.CASCADE, related_name="referrals")
+    specialist = models.CharField(max_length=40, choices=Specialist.choices)
+    status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.SUGGESTED)
+    # When the step joined the route: its urgency's time frame counts from here.
+    opened_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "id"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "specialist"], name="referral_once_per_case_specialist"),
+        ]
+        permissions = [("move_referral", "Can record a step's referral status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_specialist_display()} for case {self.case_id}: {self.get_status_display()}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in REFERRAL_TRANSITIONS[self.status]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    def due_by(self, urgency: str) -> datetime:
+        """When a step of this urgency should have been seen."""
+        return self.opened_at + urgency_within(urgency)
+
+
+class ReferralMove(models.Model):
+    """One recorded change of a step's referral status; never edited."""
+
+    referral = models.ForeignKey(Referral, models.CASCADE, related_name="moves")
+    from_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    # None when the patient or the portal made the move (a cancel link, say).
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["referral", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class Location(models.Model):
+    """A place the clinic sees patients; retired places stay, inactive, for past appointments."""
+
+    name = models.CharField(max_length=200, unique=True)
+    address = models.CharField(max_length=500, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name if self.active else f"{self.name} (no longer used)"
+
+    def calendar_text(self) -> str:
+        return ", ".join(part for part in (self.name, self.address) if part)
+
+
+class AppointmentState(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    RESCHEDULED = "rescheduled", "Moved to another time"
+    CANCELLED = "cancelled", "Cancelled"
+    ATTENDED = "attended", "Attended"
+    MISSED = "missed", "Missed"
+
+
+class Appointment(models.Model):
+    """A visit booked for one step. A reschedule books a new row and keeps this one as it was."""
+
+    referral = models.ForeignKey(Referral, models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField()
+    duration = models.DurationField(default=timedelta(minutes=30))
+    location = models.ForeignKey(Location, models.PROTECT, related_name="appointments")
+    with_whom = models.CharField("with whom", max_length=200, blank=True)
+    state = models.CharField(max_length=20, choices=AppointmentState.choices, default=AppointmentState.BOOKED)
+    # Shared by an appointment and its reschedules, so calendars update one event (RFC 5545 UID, SEQUENCE).
+    calendar_uid = models.UUIDField(default=uuid.uuid4, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    replaces = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # When and by whom it was cancelled, rescheduled or its outcome recorded.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["state", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=models.Q(state="booked"),
+                name="appointment_one_booked_per_step",
+            ),
+        ]
+        permissions = [("book_appointment", "Can book, reschedule and cancel appointments")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} at {self.location.name} ({self.get_state_display()})"
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + self.duration
+
+    def close(self, state: str, *, by: Any, note: str = "") -> None:
+        """End a booked appointment: cancelled, rescheduled, attended or missed."""
+        self.state, self.closed_at, self.closed_by, self.close_note = state, timezone.now(), by, note
+        self.save(update_fields=["state", "closed_at", "closed_by", "close_note"])
