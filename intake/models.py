@@ -30,6 +30,16 @@ class Case(models.Model):
     urgency = models.CharField(max_length=20, choices=Urgency.choices)
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Staff only: never on a patient's page or in an email.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The staff member who sees the case through.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
@@ -86,20 +96,7 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} for case {self.case_id} ({self.state})"
 
 
-# --- Assignment and internal notes: staff-only, never on a patient's page or in an email.
-
-Case.add_to_class(
-    "assigned_to",
-    models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_cases",
-        limit_choices_to={"is_staff": True, "is_active": True},
-        help_text="The staff member who sees the case through.",
-    ),
-)
+# --- Internal notes: staff-only, never on a patient's page or in an email.
 
 
 class CaseNote(models.Model):
@@ -115,4 +112,3 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on case {self.case_id} ({self.created_at:%Y-%m-%d %H:%M})"
-
