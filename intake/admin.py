@@ -51,6 +51,7 @@ class CaseAdmin(admin.ModelAdmin):
         ("Answers", {"fields": ["answers_summary"]}),
     ]
     inlines = [ReminderInline]
+    contact_fields = ["name", "email", "phone"]
 
     def get_ordering(self, request: HttpRequest) -> list:
         # Most urgent first, then oldest first: the triage queue's order.
@@ -78,6 +79,19 @@ class CaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Cases come from patients' intakes, with a route and reminders.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        # Cases are never deleted: the clinic's counts and the record of what was done stay whole.
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
+        """Contact details for those who keep them, the status for those who triage."""
+        fields = list(self.readonly_fields)
+        if obj is None or not request.user.has_perm("intake.edit_contact"):
+            fields += self.contact_fields
+        if obj is None or not request.user.has_perm("intake.triage_case"):
+            fields.append("status")
+        return fields
 
 
 _CHOICES_OF_ANSWER = {

@@ -33,6 +33,11 @@ class Case(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
+        permissions = [
+            ("edit_contact", "Can edit a patient's contact details"),
+            ("triage_case", "Can triage a case (change its status)"),
+            ("erase_case", "Can erase a patient's personal data"),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.name}"
