@@ -1,10 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from intake.audit import PATIENT_READ, audit_case_read, audit_search, case_audit_entries
 from intake.models import Case, Reminder
 from referrals.vocabulary import URGENCY_RANK, Frequency, History, Location, Pregnancy, Sex, Symptom
 
@@ -81,17 +89,72 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
-        # Cases are never deleted: the clinic's counts and the record of what was done stay whole.
+        # A case is erased, never deleted: the anonymous counts and the audit trail stay whole.
         return False
+
+    def has_audit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("auditlog.view_logentry")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         """Contact details for those who keep them, the status for those who triage."""
         fields = list(self.readonly_fields)
-        if obj is None or not request.user.has_perm("intake.edit_contact"):
+        user = request.user
+        if obj is None or not user.has_perm("intake.edit_contact"):
             fields += self.contact_fields
-        if obj is None or not request.user.has_perm("intake.triage_case"):
+        if obj is None or not user.has_perm("intake.triage_case"):
             fields.append("status")
         return fields
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_view_audit": self.has_audit_permission(request)}
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            audit_case_read(request, response.context_data["original"])
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.GET.get(SEARCH_VAR) and response.status_code == 200 and hasattr(response, "context_data"):
+            audit_search(request, results=response.context_data["cl"].result_count)
+        return response
+
+    def get_urls(self) -> list:
+        audit = self.admin_site.admin_view(self.audit_view)
+        return [path("<path:object_id>/audit/", audit, name="intake_case_audit"), *super().get_urls()]
+
+    def audit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Every read and change of one case and what hangs off it, for administrators."""
+        if not self.has_audit_permission(request):
+            raise PermissionDenied
+        case = get_object_or_404(Case, pk=object_id)
+        entries = list(case_audit_entries(case)[:1000])
+        audit_case_read(request, case, page="audit trail")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Audit trail of case {case.pk}",
+            "case": case,
+            "entries": [_audit_row(entry) for entry in entries],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/intake/case/audit.html", context)
+
+
+def _audit_row(entry: Any) -> dict[str, Any]:
+    data = entry.additional_data or {}
+    if data.get("read") == PATIENT_READ:
+        who = "the patient"
+    else:
+        who = entry.actor.get_username() if entry.actor else entry.actor_email or "the portal"
+    changes = [(field, values[0], values[1]) for field, values in (entry.changes_dict or {}).items()]
+    return {
+        "when": entry.timestamp,
+        "who": who,
+        "action": entry.get_action_display(),
+        "object": entry.object_repr,
+        "read": data.get("read", ""),
+        "erased": data.get("erased", ""),
+        "changes": changes,
+    }
 
 
 _CHOICES_OF_ANSWER = {

@@ -251,6 +251,7 @@ _insert_after(
     MIDDLEWARE,
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
 )
 # After the messages middleware: it tells the signed-out member why.
 _insert_after(
@@ -300,3 +301,7 @@ if env_bool("BEHIND_PROXY", False):
     # The proxy in front appends the client's address; trust only its entry.
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = 1
+
+# The audit trail: old and new values as JSON, never a client's address.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_STORE_JSON_CHANGES = True

@@ -48,6 +48,10 @@ CUSTOM_PAGES = {
         {CLINICIAN, CLINIC_ADMINISTRATOR},
         lambda objects: reverse("admin:referrals_try_intake"),
     ),
+    "case audit trail": (
+        {CLINIC_ADMINISTRATOR},
+        lambda objects: reverse("admin:intake_case_audit", args=[objects["intake.Case"].pk]),
+    ),
     "console index": (set(PERSONAS), lambda objects: reverse("admin:index")),
 }
 
@@ -193,3 +197,26 @@ def test_it_keeps_administrators_away_from_superusers_and_the_superuser_flag(cli
     assert client.get(reverse("admin:auth_user_change", args=[head.pk])).status_code == 302
     page = client.get(reverse("admin:auth_user_change", args=[clinic_admin.pk])).content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+
+
+@pytest.mark.parametrize("persona", [CLINIC_ADMINISTRATOR, "superuser"])
+def test_it_lets_nobody_edit_or_delete_audit_rows(client, objects, persona, admin_user):
+    user = admin_user if persona == "superuser" else staff_member("persona", persona)
+    if persona == "superuser":
+        user.set_password("correct horse battery staple")
+        user.save()
+    client = staff_login(client, user)
+    entry = objects["auditlog.LogEntry"]
+    before = (entry.changes, entry.object_repr)
+
+    change = client.post(reverse("admin:auditlog_logentry_change", args=[entry.pk]), {"object_repr": "x"})
+    delete = client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]), {"post": "yes"})
+    bulk = client.post(
+        reverse("admin:auditlog_logentry_changelist"),
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+
+    assert change.status_code == 403 and delete.status_code == 403
+    assert bulk.status_code in (200, 302)
+    entry.refresh_from_db()
+    assert (entry.changes, entry.object_repr) == before
