@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -30,6 +30,10 @@ class Case(models.Model):
     urgency = models.CharField(max_length=20, choices=Urgency.choices)
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the case was last closed (retention counts from here), and when its
+    # patient's personal data was erased.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
@@ -41,6 +45,14 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.name}"
+
+    def set_status(self, status: str, *, now: datetime) -> None:
+        """Change the status, keeping when the case was closed (for RETENTION_DAYS)."""
+        if status == CaseStatus.CLOSED and self.status != CaseStatus.CLOSED:
+            self.closed_at = now
+        elif status != CaseStatus.CLOSED:
+            self.closed_at = None
+        self.status = status
 
     def status_token(self) -> str:
         """A signed token naming this case only; it says nothing about the case's health data."""

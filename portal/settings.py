@@ -305,3 +305,10 @@ if env_bool("BEHIND_PROXY", False):
 # The audit trail: old and new values as JSON, never a client's address.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 AUDITLOG_STORE_JSON_CHANGES = True
+
+# Closed cases are anonymised this many days after they were closed; 0 is off.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 0)
+CELERY_BEAT_SCHEDULE["cases-anonymise-expired"] = {
+    "task": "intake.tasks.cases_anonymise_expired",
+    "schedule": 3600.0,
+}

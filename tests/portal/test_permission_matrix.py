@@ -178,6 +178,19 @@ def test_it_lets_front_desk_edit_contact_details_and_clinicians_triage(
     assert (alice.status == CaseStatus.TRIAGED) is status_saved
 
 
+@pytest.mark.parametrize(("persona", "erased"), [(p, p == CLINIC_ADMINISTRATOR) for p in PERSONAS])
+def test_it_lets_only_administrators_erase(client, alice, persona, erased):
+    client = persona_client(client, persona)
+
+    changelist = reverse("admin:intake_case_changelist")
+    client.post(
+        changelist, {"action": "erase_personal_data", "_selected_action": [alice.pk], "confirm": "yes"}
+    )
+
+    alice.refresh_from_db()
+    assert (alice.erased_at is not None) is erased
+
+
 @pytest.mark.parametrize(("persona", "unlocked"), [(p, p == CLINIC_ADMINISTRATOR) for p in PERSONAS])
 def test_it_lets_only_administrators_unlock_sign_in(client, objects, persona, unlocked):
     client = persona_client(client, persona)
