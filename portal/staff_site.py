@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from two_factor.utils import default_device
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -29,9 +30,9 @@ class StaffAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if not settings.STAFF_2FA:
             return super().login(request, extra_context)
-        from two_factor.utils import default_device  # needs the apps loaded
-
         user = request.user
+        if self.has_permission(request):
+            return HttpResponseRedirect(self._next(request))
         if user.is_authenticated and user.is_active and user.is_staff and not user.is_verified():
             if default_device(user) is None:
                 return HttpResponseRedirect(reverse("two_factor:setup"))

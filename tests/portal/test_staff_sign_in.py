@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -52,6 +53,7 @@ def test_it_signs_staff_in_with_a_password_then_a_totp_code(client, nurse):
 
     assert response.status_code == 302 and response.url == CASES
     assert client.get(CASES).status_code == 200
+    assert client.get(reverse("admin:login"), {"next": CASES}).url == CASES
 
 
 def test_it_refuses_a_wrong_code_and_a_code_used_before(client, nurse, time_machine):
@@ -132,3 +134,28 @@ def test_it_takes_the_password_alone_when_the_second_factor_is_off(client, nurse
     assert response.status_code == 302
     assert client.get(CASES).status_code == 200
     assert not User.objects.get(pk=nurse.pk).totpdevice_set.exists()
+
+
+def inline_code(page: str) -> list[str]:
+    """Inline scripts, style elements and style attributes, which the CSP forbids."""
+    scripts = [tag for tag in re.findall(r"<script[^>]*>", page) if "src=" not in tag]
+    return scripts + re.findall(r"<style|\sstyle=", page)
+
+
+def test_it_keeps_the_sign_in_pages_within_the_content_security_policy(client, nurse):
+    pages = [client.get(LOGIN_URL)]
+    assert sign_in_password(client, "nurse").status_code == 302
+    pages.append(client.post(reverse("two_factor:setup"), {"setup_view-current_step": "welcome"}))
+    client = staff_login(Client(), nurse)
+    pages += [
+        client.get(reverse("two_factor:setup_complete")),
+        client.get(reverse("two_factor:backup_tokens")),
+    ]
+    for _ in range(5):
+        locked = sign_in_password(Client(), "nurse", "wrong")
+    pages.append(locked)
+
+    assert locked.status_code == 429
+    for response in pages:
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert inline_code(response.content.decode()) == []
