@@ -159,3 +159,11 @@ def test_it_keeps_the_sign_in_pages_within_the_content_security_policy(client, n
     for response in pages:
         assert "default-src 'self'" in response["Content-Security-Policy"]
         assert inline_code(response.content.decode()) == []
+
+
+def test_it_offers_no_way_to_turn_the_second_factor_off(client, nurse):
+    staff_login(client, nurse)
+
+    assert client.get("/staff/account/two_factor/disable/").status_code == 404
+    assert client.post("/staff/account/two_factor/disable/", {"understand": "on"}).status_code == 404
+    assert TOTPDevice.objects.filter(user=nurse).exists()
