@@ -7,11 +7,13 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.urls import reverse
+from django.utils import timezone
 
 from intake.erasure import ERASED
 from intake.models import Case, CaseStatus, ReminderState
+from intake.submission import intake_submit
 from intake.tasks import cases_anonymise_expired
-from tests.conftest import staff_login
+from tests.conftest import ALICE_ANSWERS, staff_login, wait_until
 from tests.portal.test_permission_matrix import case_form
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,18 @@ def test_it_keeps_closed_cases_when_retention_is_off(alice, time_machine):
 def test_it_runs_the_retention_task_from_beat():
     schedule = settings.CELERY_BEAT_SCHEDULE["cases-anonymise-expired"]
     assert schedule["task"] == "intake.tasks.cases_anonymise_expired"
+
+
+def test_it_anonymises_through_a_worker_as_beat_would_ask(celery_worker, settings):
+    settings.RETENTION_DAYS = 30
+    case = intake_submit(
+        contact={"name": "Carol Example", "email": "carol@example.org", "phone": ""}, answers=ALICE_ANSWERS
+    )
+    Case.objects.filter(pk=case.pk).update(
+        status=CaseStatus.CLOSED, closed_at=timezone.now() - timedelta(days=31)
+    )
+
+    cases_anonymise_expired.delay()
+
+    assert wait_until(lambda: Case.objects.get(pk=case.pk).erased_at is not None)
+    assert Case.objects.get(pk=case.pk).name == ERASED
