@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -40,12 +40,29 @@ class Case(models.Model):
         limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The staff member who sees the case through.",
     )
+    # When the case was last closed (retention counts from here), and when its
+    # patient's personal data was erased.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
+        permissions = [
+            ("edit_contact", "Can edit a patient's contact details"),
+            ("triage_case", "Can triage a case (change its status)"),
+            ("erase_case", "Can erase a patient's personal data"),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.name}"
+
+    def set_status(self, status: str, *, now: datetime) -> None:
+        """Change the status, keeping when the case was closed (for RETENTION_DAYS)."""
+        if status == CaseStatus.CLOSED and self.status != CaseStatus.CLOSED:
+            self.closed_at = now
+        elif status != CaseStatus.CLOSED:
+            self.closed_at = None
+        self.status = status
 
     def status_token(self) -> str:
         """A signed token naming this case only; it says nothing about the case's health data."""

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from intake.erasure import cases_anonymise_expired as anonymise_expired
 from intake.reminders import reminder_send, reminders_claim_due
 
 logger = logging.getLogger(__name__)
@@ -31,3 +32,9 @@ def reminders_dispatch_now() -> None:
         reminders_dispatch.delay()
     except (OperationalError, OSError):
         logger.warning("broker unavailable: due reminders wait for the next dispatch")
+
+
+@shared_task
+def cases_anonymise_expired() -> int:
+    """Run by beat every hour: erase closed cases past RETENTION_DAYS (nothing when it is 0)."""
+    return anonymise_expired(now=timezone.now())

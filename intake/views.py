@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from intake.audit import audit_patient_view
 from intake.forms import IntakeForm
 from intake.models import Case
 from intake.submission import intake_submit
@@ -42,6 +43,7 @@ def case_status(request: HttpRequest, token: str) -> HttpResponse:
         case = _case_for_token(token)
     except signing.SignatureExpired:
         return render(request, "intake/link_expired.html", status=410)
+    audit_patient_view(case)
     response = render(request, "intake/status.html", {"case": case, "route": case.route})
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -8,6 +8,7 @@ ALLOWED_HOSTS (see README.md).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -223,4 +224,91 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+
+# --- Staff sign-in, roles, audit trail and patient data rights ---------------
+# Kept apart from the blocks above: it only adds to INSTALLED_APPS and
+# MIDDLEWARE and sets the staff-side settings (see README.md, "Staff sign-in").
+
+
+def _insert_after(items: list[str], anchor: str, *new: str) -> None:
+    index = items.index(anchor) + 1
+    items[index:index] = new
+
+
+# The staff console's admin site asks for the second factor (portal/staff_site.py).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "portal.apps.StaffAdminConfig"
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "axes",
+    "auditlog",
+]
+_insert_after(
+    MIDDLEWARE,
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+)
+# After the messages middleware: it tells the signed-out member why.
+_insert_after(
+    MIDDLEWARE,
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.staff_sessions.StaffSessionTimeoutMiddleware",
+)
+# Last, as django-axes asks: it turns a lockout into the "locked" page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# A second factor (TOTP app or a single-use backup code) for every staff login.
+# Turn off only for a local demo.
+STAFF_2FA = env_bool("STAFF_2FA", True)
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "admin:index"
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+# portal/staff_site.py decides where the admin sends a visitor to sign in.
+TWO_FACTOR_PATCH_ADMIN = False
+
+# Staff sessions end after this long without a request, and this long in all.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
+
+# Lockout after repeated failed sign-ins, per user name and per address apart.
+STAFF_LOCKOUT_ATTEMPTS = env_int("STAFF_LOCKOUT_ATTEMPTS", 5, minimum=1)
+STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = STAFF_LOCKOUT_ATTEMPTS
+AXES_COOLOFF_TIME = timedelta(minutes=STAFF_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The lock lifts when the page says it will, however often someone knocks meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No start-up banner: management commands keep their stderr for their own messages.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "portal.staff_lockout.lockout_response"
+# The two-step sign-in's fields carry the wizard's step prefix ("auth-"): the
+# user name is read from either form, and the password is never stored with a
+# failed attempt.
+AXES_USERNAME_CALLABLE = "portal.staff_lockout.username_of"
+AXES_PASSWORD_FORM_FIELD = "auth-password"
+if env_bool("BEHIND_PROXY", False):
+    # The proxy in front appends the client's address; trust only its entry.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 1
+
+# The audit trail: old and new values as JSON, never a client's address.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# Closed cases are anonymised this many days after they were closed; 0 is off.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 0)
+CELERY_BEAT_SCHEDULE["cases-anonymise-expired"] = {
+    "task": "intake.tasks.cases_anonymise_expired",
+    "schedule": 3600.0,
 }

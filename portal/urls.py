@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from two_factor.urls import core as two_factor_core
 
 admin.site.site_header = "Clinic intake: staff console"
 admin.site.site_title = "Clinic staff console"
 admin.site.index_title = "Cases and referrals"
 
 urlpatterns = [
+    # Staff sign-in with a second factor: /staff/account/login/, enrolment, backup codes.
+    # Not the library's "disable two-factor" pages: the second factor is not optional.
+    path("staff/", include((two_factor_core, "two_factor"))),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
 ]

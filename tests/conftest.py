@@ -11,10 +11,13 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from intake.management.commands.demo_staff import staff_group
 from intake.models import Case
+from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK
 from intake.submission import intake_submit
 
 IN_CI = bool(os.environ.get("CI"))
@@ -127,18 +130,89 @@ def bob(db) -> Case:
     return intake_submit(contact=contact, answers=BOB_ANSWERS)
 
 
-@pytest.fixture
-def nurse(db) -> User:
-    """Clinic staff: in the staff group the demo login uses."""
-    user = User.objects.create_user("nurse", "nurse@clinic.example", "pw", is_staff=True)
-    user.groups.add(staff_group())
+PASSWORD = "correct horse battery staple"
+LOGIN_URL = "/staff/account/login/"
+
+
+def staff_member(username: str, *roles: str) -> User:
+    """A staff account with these roles (the groups the roles migration made)."""
+    user = User.objects.create_user(username, f"{username}@clinic.example", PASSWORD, is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=roles))
     return user
 
 
 @pytest.fixture
+def front_desk(db) -> User:
+    """Front desk: reads cases, keeps contact details right."""
+    return staff_member("frank", FRONT_DESK)
+
+
+@pytest.fixture
+def nurse(db) -> User:
+    """A clinician: reads cases and routes, triages."""
+    return staff_member("nurse", CLINICIAN)
+
+
+@pytest.fixture
+def clinic_admin(db) -> User:
+    """The clinic administrator: staff accounts, rules, audit trail, erasure."""
+    return staff_member("ada", CLINIC_ADMINISTRATOR)
+
+
+@pytest.fixture
 def visitor(db) -> User:
-    """A staff account without any case permission."""
-    return User.objects.create_user("visitor", "visitor@clinic.example", "pw", is_staff=True)
+    """A staff account in no role."""
+    return staff_member("visitor")
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's authenticator app, as the sign-in finds it."""
+    device = TOTPDevice.objects.filter(user=user, name="default").first()
+    return device or TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+
+
+def totp_now(device: TOTPDevice) -> TOTP:
+    return TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the authenticator app shows now, as a phone computes it."""
+    return f"{totp_now(device).token():0{device.digits}d}"
+
+
+def sign_in_password(client: Client, username: str, password: str = PASSWORD):
+    return client.post(
+        LOGIN_URL,
+        {"login_view-current_step": "auth", "auth-username": username, "auth-password": password},
+    )
+
+
+def sign_in_code(client: Client, code: str, step: str = "token"):
+    return client.post(LOGIN_URL, {"login_view-current_step": step, f"{step}-otp_token": code})
+
+
+def staff_login(client: Client, user: User) -> Client:
+    """Sign in through the real two-step sign-in: password, then a code from a real TOTP device.
+
+    A TOTP code works once; signing the same account in again within its 30
+    seconds takes a fresh device.
+    """
+    device = totp_device(user)
+    if device.last_t >= totp_now(device).t():
+        device.delete()
+        device = totp_device(user)
+    assert sign_in_password(client, user.get_username()).status_code == 200
+    response = sign_in_code(client, totp_code(device))
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    return client
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: User) -> Client:
+    """pytest-django's superuser client, signed in with both factors."""
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    return staff_login(client, admin_user)
 
 
 def grant(user: User, *codenames: str) -> None:

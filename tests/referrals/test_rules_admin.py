@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from referrals.rulebook import get_rulebook
-from tests.conftest import grant
+from tests.conftest import PASSWORD, grant, staff_login
 
 RULES_URL = "/admin/referrals/rules/"
 TRY_URL = "/admin/referrals/rules/try/"
@@ -20,7 +20,7 @@ INTAKE = {
 
 @pytest.fixture
 def superuser(db) -> User:
-    return User.objects.create_superuser("head", "head@clinic.example", "pw")
+    return User.objects.create_superuser("head", "head@clinic.example", PASSWORD)
 
 
 def test_it_serves_the_pages_at_their_admin_names():
@@ -38,7 +38,7 @@ def test_it_redirects_anonymous_visitors_to_the_admin_login(client, db, url):
 
 @pytest.mark.parametrize("url", [RULES_URL, TRY_URL])
 def test_it_forbids_staff_without_the_route_permission(client, visitor, url):
-    client.force_login(visitor)
+    staff_login(client, visitor)
 
     assert client.get(url).status_code == 403
 
@@ -53,13 +53,13 @@ def test_it_sends_a_non_staff_user_with_the_permission_to_the_login(client, db):
 
 def test_it_lets_staff_with_the_permission_in(client, visitor):
     grant(visitor, "view_route")
-    client.force_login(visitor)
+    staff_login(client, visitor)
 
     assert client.get(RULES_URL).status_code == 200
 
 
 def test_it_lists_every_rule_with_its_source_section_evidence_and_reason(client, nurse):
-    client.force_login(nurse)
+    staff_login(client, nurse)
 
     page = client.get(RULES_URL).content.decode()
 
@@ -78,7 +78,7 @@ def test_it_lists_every_rule_with_its_source_section_evidence_and_reason(client,
 
 
 def test_it_marks_the_safety_net_rules(client, superuser):
-    client.force_login(superuser)
+    staff_login(client, superuser)
 
     page = client.get(RULES_URL).content.decode()
 
@@ -86,7 +86,7 @@ def test_it_marks_the_safety_net_rules(client, superuser):
 
 
 def test_it_shows_the_route_and_the_rules_that_fired(client, nurse):
-    client.force_login(nurse)
+    staff_login(client, nurse)
 
     response = client.post(TRY_URL, INTAKE)
 
@@ -101,7 +101,7 @@ def test_it_shows_the_route_and_the_rules_that_fired(client, nurse):
 
 
 def test_it_puts_an_emergency_first_on_the_try_page(client, nurse):
-    client.force_login(nurse)
+    staff_login(client, nurse)
     answers = {**INTAKE, "symptoms": ["chest_heaviness", "short_breath_at_rest"]}
 
     page = client.post(TRY_URL, answers).content.decode()
@@ -133,7 +133,7 @@ def test_it_puts_an_emergency_first_on_the_try_page(client, nurse):
     ],
 )
 def test_it_names_the_field_of_a_bad_answer(client, nurse, change, field, message):
-    client.force_login(nurse)
+    staff_login(client, nurse)
 
     response = client.post(TRY_URL, {**INTAKE, **change})
 
@@ -145,8 +145,8 @@ def test_it_names_the_field_of_a_bad_answer(client, nurse, change, field, messag
 
 
 def test_it_lists_the_rules_page_on_the_admin_index_for_permitted_staff(client, nurse, visitor):
-    client.force_login(nurse)
+    staff_login(client, nurse)
     assert f'href="{RULES_URL}"' in client.get("/admin/").content.decode()
 
-    client.force_login(visitor)
+    staff_login(client, visitor)
     assert f'href="{RULES_URL}"' not in client.get("/admin/").content.decode()

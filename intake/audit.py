@@ -1,0 +1,81 @@
+"""The audit trail of cases: who changed what (old and new values), who read what, and when.
+
+django-auditlog records every save of a case and of what hangs off it
+(reminders, the route and its steps) as a JSON diff, with the signed-in
+staff member from its middleware. Reads are recorded here: a staff member
+opening a case page, a staff search of cases (who and when and how many
+matched, never the words searched), and a patient opening their status page
+(when only: no address is stored anywhere in the trail).
+"""
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from intake.models import Case, Reminder
+
+PATIENT_READ = "patient status page"
+
+
+def audit_register() -> None:
+    """Put cases and everything attached to them under the audit trail (at start-up)."""
+    from referrals.models import Route, RouteStep
+
+    for model in (Case, Reminder, Route, RouteStep):
+        if not auditlog.contains(model):
+            auditlog.register(model)
+
+
+def _staff(request: HttpRequest) -> dict:
+    user = request.user
+    return {"actor": user, "actor_email": user.email} if user.is_authenticated else {}
+
+
+def audit_case_read(request: HttpRequest, case: Case, *, page: str = "case page") -> LogEntry:
+    """A staff member read a case's page (or its audit trail)."""
+    return LogEntry.objects.log_create(
+        case, action=LogEntry.Action.ACCESS, force_log=True, additional_data={"read": page}, **_staff(request)
+    )
+
+
+def audit_search(request: HttpRequest, *, results: int) -> LogEntry:
+    """A staff member searched the cases: who, when and how many matched; not the words."""
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Case),
+        object_pk="",
+        object_repr="Search of cases",
+        action=LogEntry.Action.ACCESS,
+        additional_data={"search": True, "results": results},
+        **_staff(request),
+    )
+
+
+def audit_patient_view(case: Case) -> LogEntry:
+    """The patient opened their status page: when, and nothing about who or where from."""
+    return LogEntry.objects.log_create(
+        case,
+        action=LogEntry.Action.ACCESS,
+        force_log=True,
+        actor=None,
+        additional_data={"read": PATIENT_READ},
+    )
+
+
+def case_audit_entries(case: Case) -> QuerySet[LogEntry]:
+    """Every audit row of a case and of its reminders, route and route steps, newest first."""
+    from referrals.models import Route, RouteStep
+
+    related = {
+        Case: [case.pk],
+        Reminder: list(case.reminders.values_list("pk", flat=True)),
+        Route: list(Route.objects.filter(case=case).values_list("pk", flat=True)),
+        RouteStep: list(RouteStep.objects.filter(route__case=case).values_list("pk", flat=True)),
+    }
+    rows = Q(pk__in=[])
+    for model, pks in related.items():
+        if pks:
+            content_type = ContentType.objects.get_for_model(model)
+            rows |= Q(content_type=content_type, object_pk__in=[str(pk) for pk in pks])
+    return LogEntry.objects.filter(rows).select_related("actor", "content_type").order_by("-timestamp", "-pk")

@@ -1,0 +1,51 @@
+"""The staff roles: groups made by a migration, each with only what its work needs.
+
+- Front desk: reads cases and reminders, keeps patients' contact details right.
+- Clinician: reads cases and routes, triages (changes a case's status), sees
+  the referral rules.
+- Clinic administrator: staff accounts (create, unlock, reset a second
+  factor, give roles), the referral rules, the audit trail, erasure of a
+  patient's personal data. Reads cases but does not triage or edit them.
+
+Nobody but a superuser holds a permission on the audit trail beyond viewing
+it, and the audit admin refuses edits and deletions to everyone.
+"""
+
+FRONT_DESK = "Front desk"
+CLINICIAN = "Clinician"
+CLINIC_ADMINISTRATOR = "Clinic administrator"
+
+# (app label, codename) per role; the migration that creates the groups keeps
+# its own copy, as migrations must.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    FRONT_DESK: [
+        ("intake", "view_case"),
+        ("intake", "change_case"),
+        ("intake", "edit_contact"),
+        ("intake", "view_reminder"),
+    ],
+    CLINICIAN: [
+        ("intake", "view_case"),
+        ("intake", "change_case"),
+        ("intake", "triage_case"),
+        ("intake", "view_reminder"),
+        ("referrals", "view_route"),
+        ("referrals", "view_routestep"),
+    ],
+    CLINIC_ADMINISTRATOR: [
+        ("auth", "view_user"),
+        ("auth", "add_user"),
+        ("auth", "change_user"),
+        ("auth", "view_group"),
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
+        ("axes", "view_accesslog"),
+        ("auditlog", "view_logentry"),
+        ("intake", "view_case"),
+        ("intake", "erase_case"),
+        ("intake", "view_reminder"),
+        ("referrals", "view_route"),
+        ("referrals", "view_routestep"),
+    ],
+}
+ROLES = list(ROLE_PERMISSIONS)

@@ -1,0 +1,46 @@
+"""Staff accounts in the console: unlock a sign-in, reset a lost second factor.
+
+Clinic administrators manage accounts without being superusers, so they can
+neither make one nor touch one: superuser accounts are hidden from them and
+the superuser flag and per-user permissions are read-only for them (access
+comes from the roles, which are groups).
+"""
+
+from axes.utils import reset as axes_reset
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_otp import devices_for_user
+
+
+class StaffUserAdmin(UserAdmin):
+    actions = ["unlock_sign_in", "reset_second_factor"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return fields
+
+    @admin.action(permissions=["change"], description="Unlock sign-in after too many failed attempts")
+    def unlock_sign_in(self, request: HttpRequest, users: QuerySet) -> None:
+        for user in users:
+            axes_reset(username=user.get_username())
+        messages.success(request, f"Unlocked sign-in for {len(users)} account(s).")
+
+    @admin.action(permissions=["change"], description="Reset the second factor (enrol again at next sign-in)")
+    def reset_second_factor(self, request: HttpRequest, users: QuerySet) -> None:
+        for user in users:
+            for device in devices_for_user(user, confirmed=None):
+                device.delete()
+        messages.success(request, f"Reset the second factor of {len(users)} account(s).")
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)
