@@ -102,9 +102,39 @@ class StepForm(forms.Form):
                 answers[name] = list(dict.fromkeys(value)) if isinstance(value, list) else value
         return answers
 
+    def review_rows(self) -> list[tuple[str, str]]:
+        """The step's answers in words, as the review page lists them."""
+        rows = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, "") and not field.required:
+                continue
+            rows.append((str(field.label), _in_words(field, value)))
+        return rows
+
+
+def _in_words(field: forms.Field, value: Any) -> str:
+    if isinstance(field, forms.BooleanField):
+        return "Yes" if value else "No"
+    labels = {str(code): str(label) for code, label in getattr(field, "choices", ())}
+    if isinstance(value, list):
+        return ", ".join(labels.get(code, code) for code in value) or "None of these"
+    return labels.get(str(value), str(value))
+
+
+# A required answer left empty: the message says what to do, beside the field's name.
+_REQUIRED = {
+    "sex": "Choose one answer, or \u201cPrefer not to say\u201d.",
+    "age": "Enter your age in whole years.",
+    "frequency": "Choose how often the numbness happens.",
+}
+
 
 def _answer_field(name: str) -> forms.Field:
-    return copy.deepcopy(AnswersForm.base_fields[name])
+    field = copy.deepcopy(AnswersForm.base_fields[name])
+    if name in _REQUIRED:
+        field.error_messages = {**field.error_messages, "required": _REQUIRED[name]}
+    return field
 
 
 class WhereForm(StepForm):
@@ -143,6 +173,10 @@ class SymptomStepForm(StepForm):
 
     def answers(self) -> dict[str, Any]:
         return {"symptoms": self.symptoms()}
+
+    def review_rows(self) -> list[tuple[str, str]]:
+        labels = dict(Symptom.choices)
+        return [("What you noticed", ", ".join(labels[code] for code in self.symptoms()) or "None of these")]
 
 
 class SignsForm(SymptomStepForm):

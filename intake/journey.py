@@ -117,10 +117,15 @@ class IntakeWizard(NamedUrlSessionWizardView):
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         goto = self.request.POST.get("wizard_goto_step")
         step = self.request.POST.get(f"{WIZARD_PREFIX}-current_step")
+        if step is not None and step not in self.get_form_list():
+            # A page left open from before a change (the pregnancy step,
+            # after sex was changed to male in another tab): no longer asked.
+            return redirect(self.get_step_url(self._first_unsettled() or REVIEW))
         if goto in self.get_form_list() and step in self.get_form_list():
-            # Back keeps what was typed on this step, even if it is not finished.
-            form = self.get_form(step=step, data=self.request.POST)
-            self.storage.set_step_data(step, self.process_step(form))
+            if step != REVIEW:
+                # Back keeps what was typed on this step, even if it is not finished.
+                form = self.get_form(step=step, data=self.request.POST)
+                self.storage.set_step_data(step, self.process_step(form))
             return self.render_goto_step(goto)
         return super().post(*args, **kwargs)
 
@@ -164,11 +169,15 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     def get_context_data(self, form: forms.Form, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form=form, **kwargs)
+        # Until sex and places are known, count every step that may apply.
+        steps = list(self.get_form_list() if self._valid_form("where") else self.form_list)
+        if self.steps.current in steps:
+            context["step_number"], context["step_count"] = steps.index(self.steps.current) + 1, len(steps)
         if self.steps.current == REVIEW:
             self.storage.extra_data["reviewing"] = True
             final = self._final_forms()
             context["summary"] = [
-                (step, answered.title, review_rows(answered))
+                (step, answered.title, answered.review_rows())
                 for step, answered in final.items()
                 if step != REVIEW and answered is not None
             ]
@@ -206,23 +215,3 @@ def _intake_problems(final: dict[str, StepForm | None]) -> list[str]:
     except IntakeError as exc:
         return exc.problems
     return []
-
-
-def review_rows(form: StepForm) -> list[tuple[str, str]]:
-    """A step's answers in words, as the patient gave them."""
-    rows = []
-    for name, field in form.fields.items():
-        value = form.cleaned_data.get(name)
-        if value in (None, "") and not field.required:
-            continue
-        rows.append((str(field.label), _in_words(field, value)))
-    return rows
-
-
-def _in_words(field: forms.Field, value: Any) -> str:
-    if isinstance(field, forms.BooleanField):
-        return "Yes" if value else "No"
-    labels = {str(code): str(label) for code, label in getattr(field, "choices", ())}
-    if isinstance(value, list):
-        return ", ".join(labels.get(code, code) for code in value) or "None of these"
-    return labels.get(str(value), str(value))

@@ -193,8 +193,7 @@ def test_it_reviews_every_answer_in_words_with_change_links(client):
     for words in (
         "Between the shoulder blades, Lower back",
         "It comes and goes",
-        "Tingling or pins and needles",
-        "Numbness at night or on waking",
+        "Tingling or pins and needles, Numbness at night or on waking",
         "Pain in the legs",
         "Sitting most of the day, walking little",
         "Carol Example",
@@ -246,6 +245,28 @@ def test_it_keeps_the_trimester_only_for_a_pregnancy(client):
     Case.objects.all().delete()
     submit_intake(client, {**CAROL, "pregnancy": "possible", "pregnancy_trimester": 3})
     assert "pregnancy_trimester" not in Case.objects.get().answers
+
+
+def test_it_sends_a_page_left_open_from_before_a_change_to_the_next_question(client):
+    reach_review(client, DAN)
+    response = post_step(client, "more-about-you", {"pregnancy": "yes"})
+    assert response.status_code == 302
+    assert response.url == step_url("review")
+
+
+def test_it_counts_the_steps_that_apply(client):
+    pass_screen(client)
+    assert "Step 1 of 7" in client.get(step_url("where")).content.decode()
+    post_step(client, "where", step_data(DAN)["where"])
+    assert "Step 2 of 6" in client.get(step_url("signs")).content.decode()
+
+
+def test_it_says_what_to_do_for_a_required_answer(client):
+    pass_screen(client)
+    errors = post_step(client, "where", {"locations": ["lower_back"]}).context["form"].errors
+    assert errors["sex"] == ["Choose one answer, or \u201cPrefer not to say\u201d."]
+    assert errors["age"] == ["Enter your age in whole years."]
+    assert errors["frequency"] == ["Choose how often the numbness happens."]
 
 
 def test_it_never_saves_a_case_on_a_get(client):
