@@ -304,3 +304,12 @@ def test_it_routes_a_single_episode_with_nothing_else_through_the_therapist(clie
     case = Case.objects.get()
     assert case.route.steps.first().specialist == "therapist"
     assert case.answers["symptoms"] == [] and case.answers["history"] == []
+
+
+def test_it_answers_replayed_or_forged_steps_without_a_server_error(client):
+    pass_screen(client)
+    assert client.post(step_url("where"), step_data(CAROL)["where"]).status_code == 400
+    assert client.post(step_url("where"), {"intake-current_step": "nowhere"}).status_code == 302
+    assert client.get(step_url("nowhere")).url == step_url("where")
+    assert post_step(client, "where", {**step_data(CAROL)["where"], "age": "9" * 5000}).status_code == 200
+    assert client.post(reverse("intake:form"), {"now": ["bogus"]}).status_code == 200
