@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from intake.audit import PATIENT_READ, audit_case_read, audit_search, case_audit_entries
 from intake.erasure import case_erase
-from intake.models import Case, Reminder
+from intake.models import Case, EmergencyScreenStop, Reminder
 from referrals.vocabulary import URGENCY_RANK, Frequency, History, Location, Pregnancy, Sex, Symptom
 
 
@@ -202,3 +202,20 @@ def _display(key: str, value: object) -> str:
     if isinstance(value, list):
         return ", ".join(labels.get(code, code) for code in value) or "none"
     return labels.get(value, str(value))
+
+
+@admin.register(EmergencyScreenStop)
+class EmergencyScreenStopAdmin(admin.ModelAdmin):
+    """How often the emergency screen sent someone to call emergency services; counted, never edited."""
+
+    list_display = ["day", "count"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,9 +1,10 @@
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.db import models
+from django.db.models import F
 
 from referrals.vocabulary import Urgency
 
@@ -15,6 +16,15 @@ class CaseStatus(models.TextChoices):
     TRIAGED = "triaged", "Triaged"
     IN_PROGRESS = "in_progress", "In progress"
     CLOSED = "closed", "Closed"
+
+
+# What each status means for the patient, in words, on their status page.
+STATUS_EXPLANATIONS: dict[str, str] = {
+    CaseStatus.NEW: "We have received your request. A member of the clinic's staff will read it soon.",
+    CaseStatus.TRIAGED: "The clinic's staff have read your request and checked the route below.",
+    CaseStatus.IN_PROGRESS: "You are being seen on the route below.",
+    CaseStatus.CLOSED: "Your request is closed. If your numbness comes back or gets worse, send a new one.",
+}
 
 
 class Case(models.Model):
@@ -63,6 +73,8 @@ class Case(models.Model):
         elif status != CaseStatus.CLOSED:
             self.closed_at = None
         self.status = status
+    def status_explained(self) -> str:
+        return STATUS_EXPLANATIONS[self.status]
 
     def status_token(self) -> str:
         """A signed token naming this case only; it says nothing about the case's health data."""
@@ -129,3 +141,22 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on case {self.case_id} ({self.created_at:%Y-%m-%d %H:%M})"
+class EmergencyScreenStop(models.Model):
+    """How many intakes the emergency screen stopped on a day: a count, nothing about anyone."""
+
+    day = models.DateField(unique=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = "emergency screen stops on a day"
+        verbose_name_plural = "emergency screen stops"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.count}"
+
+    @classmethod
+    def count_one(cls, *, day: date) -> None:
+        """Add one stop to the day's count, in the database, so concurrent stops all count."""
+        cls.objects.get_or_create(day=day)
+        cls.objects.filter(day=day).update(count=F("count") + 1)

@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("intake", "view_reminder"),
         ("referrals", "view_route"),
         ("referrals", "view_routestep"),
+        ("intake", "view_emergencyscreenstop"),
     ],
     CLINIC_ADMINISTRATOR: [
         ("auth", "view_user"),
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("intake", "view_reminder"),
         ("referrals", "view_route"),
         ("referrals", "view_routestep"),
+        ("intake", "view_emergencyscreenstop"),
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

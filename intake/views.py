@@ -1,27 +1,42 @@
-from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from intake.audit import audit_patient_view
-from intake.forms import IntakeForm
-from intake.models import Case
-from intake.submission import intake_submit
+from intake.forms import EmergencyScreenForm
+from intake.journey import WIZARD_SESSION_KEY, screen_pass, screen_reset
+from intake.models import Case, EmergencyScreenStop
 
 
-@sensitive_post_parameters()  # error reports never carry the answers
 @never_cache
 @require_http_methods(["GET", "POST"])
-def intake_form(request: HttpRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None)
+def emergency_screen(request: HttpRequest) -> HttpResponse:
+    """The first question, before anything about the person: is an emergency happening now?"""
+    form = EmergencyScreenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        case = intake_submit(contact=form.contact(), answers=form.answers())
-        messages.success(request, "Thank you. We have emailed you a link to this page.")
-        return redirect("intake:status", token=case.status_token())
-    return render(request, "intake/form.html", {"form": form})
+        if form.needs_emergency_help():
+            return _emergency_stop(request)
+        screen_pass(request)
+        return redirect("intake:questions_start")
+    return render(request, "intake/screen.html", {"form": form})
+
+
+def _emergency_stop(request: HttpRequest) -> HttpResponse:
+    # Nothing about the person is kept: answers typed before coming back to
+    # the screen are dropped, and the stop is only counted for the day.
+    screen_reset(request)
+    request.session.pop(WIZARD_SESSION_KEY, None)
+    EmergencyScreenStop.count_one(day=timezone.localdate())
+    return redirect("intake:emergency")
+
+
+@never_cache
+@require_GET
+def emergency(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/emergency.html")
 
 
 def _case_for_token(token: str) -> Case:

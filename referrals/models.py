@@ -8,6 +8,7 @@ moves and appointments.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from referrals.vocabulary import Specialist, Test, Urgency, urgency_within
+from referrals.vocabulary import TEST_PURPOSES, Specialist, Test, Urgency, urgency_time_frame, urgency_within
 
 
 class Route(models.Model):
@@ -34,8 +35,40 @@ class Route(models.Model):
     def is_emergency(self) -> bool:
         return self.urgency == Urgency.EMERGENCY
 
+    @property
+    def time_frame(self) -> str:
+        return urgency_time_frame(self.urgency)
+
     def test_labels(self) -> list[str]:
         return [Test(code).label for code in self.tests]
+
+    # --- As the patient reads it: every sentence once -----------------------
+
+    def tests_explained(self) -> list[tuple[str, str]]:
+        """Each test's plain name with one line on what it looks for."""
+        return [(Test(code).label, TEST_PURPOSES.get(code, "")) for code in self.tests]
+
+    def patient_steps(self) -> list["PatientStep"]:
+        """The steps with the reasons a patient reads under each.
+
+        A reason that several steps share (a neurologist or an orthopaedist)
+        is said once, under the first of them; the others point to that step.
+        """
+        said: dict[str, int] = {}
+        shown = []
+        for step in self.steps.all():
+            own = [reason for reason in dict.fromkeys(step.reasons) if reason not in said]
+            earlier = [said[reason] for reason in step.reasons if reason in said]
+            said.update((reason, step.order) for reason in own)
+            shown.append(PatientStep(step=step, reasons=own, see_step=min(earlier, default=None)))
+        return shown
+
+    def patient_advice(self) -> list[str]:
+        """Lifestyle advice, once each; none on an emergency, where only calling for help matters."""
+        if self.is_emergency:
+            return []
+        reasons = {reason for step in self.steps.all() for reason in step.reasons}
+        return [line for line in dict.fromkeys(self.advice) if line not in reasons]
 
 
 class RouteStep(models.Model):
@@ -55,6 +88,18 @@ class RouteStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.get_specialist_display()} ({self.get_urgency_display()})"
+
+    @property
+    def time_frame(self) -> str:
+        return urgency_time_frame(self.urgency)
+
+
+@dataclass(frozen=True)
+class PatientStep:
+    step: RouteStep
+    reasons: list[str]
+    # The earlier step where a reason this step shares is given.
+    see_step: int | None
 
 
 def route_record(*, case: Any, route: dict[str, Any]) -> Route:

@@ -12,6 +12,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group, Permission, User
+from django.db import connections
 from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -97,6 +98,10 @@ def wait_until(check: Callable[[], bool], timeout: float = 30) -> bool:
             return True
         time.sleep(0.1)
     return check()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
 
 
 def chromium_path() -> str | None:
@@ -217,3 +222,30 @@ def admin_client(client: Client, admin_user: User) -> Client:
 
 def grant(user: User, *codenames: str) -> None:
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+# --- Chromium, through Playwright ---------------------------------------------
+
+
+@pytest.fixture
+def browser(live_server):
+    executable = chromium_path()
+    require(executable is not None, "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the test makes around it are still plain synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        # With Playwright's loop in this thread, the ORM keeps a connection per
+        # context; close it here so the test database can be dropped.
+        connections.close_all()
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()

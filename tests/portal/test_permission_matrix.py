@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from intake.models import Case, CaseStatus
+from intake.models import Case, CaseStatus, EmergencyScreenStop
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
 from tests.conftest import staff_login, staff_member
 
@@ -38,6 +38,7 @@ MODEL_ACCESS: dict[str, dict[str, set[str]]] = {
     "axes.AccessLog": {CLINIC_ADMINISTRATOR: {"view"}},
     "axes.AccessFailureLog": {},
     "auditlog.LogEntry": {CLINIC_ADMINISTRATOR: {"view"}},
+    "intake.EmergencyScreenStop": {CLINICIAN: {"view"}, CLINIC_ADMINISTRATOR: {"view"}},
     "otp_static.StaticDevice": {},
     "otp_totp.TOTPDevice": {},
 }
@@ -82,6 +83,7 @@ def objects(alice) -> dict[str, object]:
         ),
         "otp_static.StaticDevice": StaticDevice.objects.create(user=owner, name="backup"),
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=owner, name="default"),
+        "intake.EmergencyScreenStop": EmergencyScreenStop.objects.create(day=now.date(), count=1),
     }
 
 

@@ -7,12 +7,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD, staff_member, totp_code
-from tests.intake.test_intake_in_browser import page  # noqa: F401  (the Chromium page fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_enrols_at_first_sign_in_then_asks_for_a_code(page, live_server):  # noqa: F811
+def test_it_enrols_at_first_sign_in_then_asks_for_a_code(page, live_server):
     warnings = []
     page.on("console", lambda message: warnings.append(message.text))
     member = staff_member("grace")

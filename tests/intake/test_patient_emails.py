@@ -1,0 +1,51 @@
+"""What patients' emails say: a greeting without what they typed, the clinic's
+contact details, and subjects that name no condition."""
+
+import pytest
+
+from intake.emails import reminder_message
+from intake.models import Case, ReminderKind
+from referrals.vocabulary import Location, Symptom
+
+pytestmark = pytest.mark.django_db
+
+CONDITION_WORDS = {"numb", "numbness", "back", "spine", "pain", "nerve", "emergency", "urgent", "pregnan"}
+
+
+@pytest.fixture
+def clinic(settings):
+    settings.CLINIC_PHONE = "+1 555 0199"
+    settings.CLINIC_ADDRESS = "1 Clinic Road, Springfield"
+    settings.BOOKING_URL = "https://book.clinic.example/"
+    settings.EMERGENCY_NUMBER = "999"
+
+
+def message_for(case: Case, kind: str):
+    # Every case gets one reminder of each kind when it is saved.
+    return reminder_message(case.reminders.get(kind=kind))
+
+
+@pytest.mark.parametrize("kind", list(ReminderKind))
+def test_it_greets_without_echoing_what_the_patient_typed(alice, kind):
+    Case.objects.filter(pk=alice.pk).update(name="Alice\nClick https://evil.example to win")
+    alice.refresh_from_db()
+    message = message_for(alice, kind)
+    assert message.body.startswith("Hello,\n")
+    assert "Alice" not in message.body and "evil.example" not in message.body
+    assert "Alice" not in message.subject
+
+
+@pytest.mark.parametrize("kind", list(ReminderKind))
+def test_it_tells_how_to_reach_the_clinic_in_every_email(alice, clinic, kind):
+    body = message_for(alice, kind).body
+    for detail in ("+1 555 0199", "1 Clinic Road, Springfield", "https://book.clinic.example/", "999"):
+        assert detail in body
+
+
+@pytest.mark.parametrize("kind", list(ReminderKind))
+def test_it_names_no_condition_in_the_subject(alice, kind):
+    subject = message_for(alice, kind).subject.lower()
+    assert subject.startswith("the clinic: ")
+    assert not [word for word in CONDITION_WORDS if word in subject]
+    labels = [choice.label.lower() for choice in (*Symptom, *Location)]
+    assert not [label for label in labels if label in subject]
