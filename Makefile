@@ -39,10 +39,16 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 
-# Refresh the vendored Bootstrap files from the npm registry (not needed to run).
+# Refresh the vendored Bootstrap files from the npm registry (not needed to run). The
+# files are copied unchanged, with the source maps they name: the production
+# static storage refuses a file that references a missing one.
+BOOTSTRAP_VERSION ?= 5.3.8
 vendor:
-	cd /tmp && npm pack bootstrap@5 && tar xzf bootstrap-5*.tgz
-	cp /tmp/package/dist/css/bootstrap.min.css /tmp/package/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	rm -rf /tmp/portal-vendor && mkdir -p /tmp/portal-vendor
+	cd /tmp/portal-vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) && tar xzf bootstrap-*.tgz
+	cd /tmp/portal-vendor/package && cp LICENSE dist/css/bootstrap.min.css dist/css/bootstrap.min.css.map \
+	  dist/js/bootstrap.bundle.min.js dist/js/bootstrap.bundle.min.js.map $(CURDIR)/static/vendor/bootstrap/
+	rm -rf /tmp/portal-vendor
 
 clean:
 	rm -rf $(VENV) var staticfiles
