@@ -1,0 +1,45 @@
+"""gunicorn, the portal's WSGI server in production: `gunicorn -c portal/gunicorn.conf.py`.
+
+It listens on 127.0.0.1:8000 unless `--bind` says otherwise; any setting here
+can be overridden on the command line or in GUNICORN_CMD_ARGS. gunicorn itself
+reads WEB_CONCURRENCY (the number of worker processes) and FORWARDED_ALLOW_IPS
+(the proxies whose X-Forwarded-Proto it believes; loopback by default). See
+README.md, "Production".
+"""
+
+from gunicorn.glogging import Logger
+
+from portal.log_redaction import RedactFilter, redact
+
+wsgi_app = "portal.wsgi:application"
+# The process manager (systemd, a container) starts and stops the server; no
+# control socket in the service account's home.
+control_socket_disable = True
+# Both logs on standard streams: the process manager keeps them.
+accesslog = "-"
+errorlog = "-"
+# No referrer, user agent or query string: the request line is redacted below.
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with every URL-bearing field passed through the portal's redaction."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactFilter) for f in log.filters):
+                log.addFilter(RedactFilter())
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U", "f", "{referer}i", "{raw_uri}e", "{path_info}e"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = redact(atoms[name])
+        for name in ("q", "{query_string}e"):
+            if atoms.get(name):
+                atoms[name] = redact("?" + atoms[name])[1:]
+        return atoms
+
+
+logger_class = RedactingLogger
