@@ -17,18 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Web, worker and beat under one supervisor (portal/run.py): Ctrl-C stops all three,
+# and the demo login and the addresses come last, once everything is up.
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_staff
-	@echo "Patient intake:  http://$(ADDR)/"
-	@echo "Staff console:   http://$(ADDR)/admin/"
-	@echo "Emails are written to var/mail/ unless EMAIL_HOST is set."
-	@trap 'trap - INT TERM; kill 0' INT TERM; \
-	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A portal beat --loglevel=INFO & \
-	$(PY) manage.py runserver --noreload $(ADDR) & \
-	wait
+	@$(PY) -m portal.run $(ADDR)
 
 test: install
 	$(BIN)/pytest
