@@ -9,7 +9,7 @@ README.md, "Production".
 
 from gunicorn.glogging import Logger
 
-from portal.log_redaction import RedactFilter, redact
+from portal.log_redaction import RedactFilter
 
 wsgi_app = "portal.wsgi:application"
 # The process manager (systemd, a container) starts and stops the server; no
@@ -18,28 +18,19 @@ control_socket_disable = True
 # Both logs on standard streams: the process manager keeps them.
 accesslog = "-"
 errorlog = "-"
-# No referrer, user agent or query string: the request line is redacted below.
+# No referrer (it can hold a status link) and no user agent. The filter below
+# redacts whole URLs, so a format should log %(r)s or %(U)s, never %(q)s alone.
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger with every URL-bearing field passed through the portal's redaction."""
+    """gunicorn's logger with the portal's redaction on its error and access logs."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             if not any(isinstance(f, RedactFilter) for f in log.filters):
                 log.addFilter(RedactFilter())
-
-    def atoms(self, resp, req, environ, request_time) -> dict:
-        atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("r", "U", "f", "{referer}i", "{raw_uri}e", "{path_info}e"):
-            if isinstance(atoms.get(name), str):
-                atoms[name] = redact(atoms[name])
-        for name in ("q", "{query_string}e"):
-            if atoms.get(name):
-                atoms[name] = redact("?" + atoms[name])[1:]
-        return atoms
 
 
 logger_class = RedactingLogger

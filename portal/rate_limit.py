@@ -7,6 +7,7 @@ in production, so every web process shares it.
 """
 
 import ipaddress
+import logging
 import time
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from portal.errors import error_page
 
+logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 LIMITED_NAMESPACES = {"intake"}
 
@@ -42,12 +44,21 @@ def client_address(request: HttpRequest) -> str:
 
 
 def over_limit(request: HttpRequest) -> int:
-    """Count this request; return the seconds until the window ends when it is over the limit, else 0."""
+    """Count this request; return the seconds until the window ends when it is over the limit, else 0.
+
+    When the cache cannot count (Redis down), patients are let through: the
+    form must keep working, and the failure is logged.
+    """
     now = time.time()
     window = int(now // WINDOW_SECONDS)
     key = f"rate-limit:patient:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
-    if cache.incr(key) <= settings.RATE_LIMIT_PER_MINUTE:
+    try:
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+        count = cache.incr(key)
+    except Exception:
+        logger.warning("Rate limit not applied: the cache is unavailable", exc_info=True)
+        return 0
+    if count <= settings.RATE_LIMIT_PER_MINUTE:
         return 0
     return max(1, int((window + 1) * WINDOW_SECONDS - now))
 

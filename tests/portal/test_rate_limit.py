@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 
 from portal.rate_limit import client_address
-from tests.conftest import IN_CI, require
+from tests.conftest import IN_CI, free_port, require
 
 NOON = datetime(2026, 3, 2, 12, 0, 5, tzinfo=UTC)
 
@@ -95,3 +95,10 @@ def test_it_counts_an_ipv6_client_by_its_network(rf, settings):
     first = client_address(rf.get("/", REMOTE_ADDR="2001:db8:1:2::10"))
     assert first == client_address(rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::1")) == "2001:db8:1:2::/64"
     assert client_address(rf.get("/", REMOTE_ADDR="::ffff:192.0.2.9")) == "192.0.2.9"
+
+
+def test_it_lets_patients_through_when_the_cache_is_down(client, limit, settings, caplog):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    assert statuses(client, "/", 4) == [200, 200, 200, 200]
+    assert "Rate limit not applied" in caplog.text
