@@ -243,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-dispatch": {"task": "intake.tasks.reminders_dispatch", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The worker and beat log through LOGGING below (and so its redaction filter), not a handler of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
