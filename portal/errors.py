@@ -12,8 +12,8 @@ from django.utils.cache import add_never_cache_headers
 from portal.context_processors import clinic_contact
 
 
-def error_page(status: int, request: HttpRequest | None = None) -> HttpResponse:
-    body = loader.render_to_string(f"{status}.html", clinic_contact(), request)
+def error_page(status: int, request: HttpRequest | None = None, *, template: str = "") -> HttpResponse:
+    body = loader.render_to_string(template or f"{status}.html", clinic_contact(), request)
     response = HttpResponse(body, status=status)
     add_never_cache_headers(response)
     return response
@@ -33,3 +33,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_page(500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security cookie or token (an old tab, cookies blocked)."""
+    return error_page(403, request, template="403_csrf.html")

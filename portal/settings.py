@@ -174,6 +174,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # are ignored: a client could write them itself.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# A form sent without its CSRF cookie or token gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 # Cache: Redis in production (shared by every web process, so the rate limit
 # below holds across them); a local memory cache on the embedded default.

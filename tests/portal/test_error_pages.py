@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from portal.errors import error_page
 
@@ -49,3 +50,11 @@ def test_it_has_a_gone_page_for_links_that_no_longer_work(db):
     page = response.content.decode()
     assert "This link no longer works" in page and "+1 555 0142" in page
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_it_explains_a_form_sent_without_its_security_token(db):
+    response = Client(enforce_csrf_checks=True).post("/", {"name": "Alice Example"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Please send the form again" in page and "+1 555 0142" in page
+    assert "CSRF" not in page
