@@ -191,5 +191,15 @@ def _print_summary(env: dict[str, str], console: Console, addr: str) -> None:
         console.last_line_at = time.monotonic()
 
 
+def main(argv: list[str]) -> int:
+    addr = argv[1] if len(argv) > 1 else "127.0.0.1:8000"
+    try:
+        split_addr(addr)
+    except ValueError:
+        print(f"ADDR must be [host:]port, e.g. 127.0.0.1:8000, not {addr!r}", file=sys.stderr)
+        return 2
+    return run(addr)
+
+
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:8000"))
+    sys.exit(main(sys.argv))

@@ -4,10 +4,12 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from portal.run import site_url
 from tests.conftest import free_port, wait_until
 from tests.portal.servers import ROOT, clean_env, fetch, manage
 
@@ -120,3 +122,18 @@ def test_it_runs_everything_and_stops_everything_on_ctrl_c(make_run):
     output = log.read_text()
     assert "Run-Token" not in output and "Dana" not in output
     assert output.rstrip().endswith("Stopped.")
+
+
+@pytest.mark.parametrize(
+    ("addr", "url"),
+    [("8000", "http://127.0.0.1:8000"), ("0.0.0.0:8001", "http://127.0.0.1:8001"), ("[::1]:8002", "http://[::1]:8002")],
+)
+def test_it_derives_email_links_from_the_address_served(addr, url):
+    assert site_url(addr) == url
+
+
+def test_it_refuses_an_address_without_a_port():
+    command = [sys.executable, "-m", "portal.run", "localhost"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "ADDR must be [host:]port" in result.stderr
