@@ -17,18 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Web, worker and beat under one supervisor (portal/run.py): Ctrl-C stops all three,
+# and the demo login and the addresses come last, once everything is up.
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_staff
-	@echo "Patient intake:  http://$(ADDR)/"
-	@echo "Staff console:   http://$(ADDR)/admin/"
-	@echo "Emails are written to var/mail/ unless EMAIL_HOST is set."
-	@trap 'trap - INT TERM; kill 0' INT TERM; \
-	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A portal beat --loglevel=INFO & \
-	$(PY) manage.py runserver --noreload $(ADDR) & \
-	wait
+	@$(PY) -m portal.run $(ADDR)
 
 test: install
 	$(BIN)/pytest
@@ -39,10 +33,16 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 
-# Refresh the vendored Bootstrap files from the npm registry (not needed to run).
+# Refresh the vendored Bootstrap files from the npm registry (not needed to run). The
+# files are copied unchanged, with the source maps they name: the production
+# static storage refuses a file that references a missing one.
+BOOTSTRAP_VERSION ?= 5.3.8
 vendor:
-	cd /tmp && npm pack bootstrap@5 && tar xzf bootstrap-5*.tgz
-	cp /tmp/package/dist/css/bootstrap.min.css /tmp/package/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	rm -rf /tmp/portal-vendor && mkdir -p /tmp/portal-vendor
+	cd /tmp/portal-vendor && npm pack --silent bootstrap@$(BOOTSTRAP_VERSION) && tar xzf bootstrap-*.tgz
+	cd /tmp/portal-vendor/package && cp LICENSE dist/css/bootstrap.min.css dist/css/bootstrap.min.css.map \
+	  dist/js/bootstrap.bundle.min.js dist/js/bootstrap.bundle.min.js.map $(CURDIR)/static/vendor/bootstrap/
+	rm -rf /tmp/portal-vendor
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.rate_limit.PatientRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,9 +161,37 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+# HTTPS only without DEBUG: plain HTTP is redirected, browsers are told to stay
+# on HTTPS (HSTS) and cookies travel over HTTPS only. `make run` (DEBUG) serves
+# plain HTTP on loopback, so there all of them are off.
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Behind exactly one reverse proxy that terminates HTTPS, sets X-Forwarded-Proto
+# and appends the client's address to X-Forwarded-For. Without it, both headers
+# are ignored: a client could write them itself.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# A form sent without its CSRF cookie or token gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
+
+# Cache: Redis in production (shared by every web process, so the rate limit
+# below holds across them); a local memory cache on the embedded default.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL.split(':')[0]!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Requests per minute from one address to the patient pages (form and status
+# pages); more get the 429 page. 0 turns the limit off (a load test can raise it).
+RATE_LIMIT_PER_MINUTE = env_int("RATE_LIMIT_PER_MINUTE", 30)
 
 # Email. Without EMAIL_HOST, messages are written as files under var/mail/.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@localhost")
@@ -218,13 +247,28 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-dispatch": {"task": "intake.tasks.reminders_dispatch", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The worker and beat log through LOGGING below (and so its redaction filter), not a handler of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {LOG_LEVEL!r}")
+# Logs: one plain stream on stderr. Every line passes the redaction filter, which
+# removes status-link tokens and query-string values (admin searches hold names).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "portal.log_redaction.RedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own handlers for these would write unfiltered lines: route them here.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
 
 

@@ -24,6 +24,12 @@ SITE_URL = "http://testserver"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The test client and the live server speak plain HTTP; the production redirect
+# and HSTS are tested on a real server in tests/portal/test_deploy.py.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+# Many tests share one address within a minute; tests of the limit set their own.
+RATE_LIMIT_PER_MINUTE = 0
 
 # On SQLite, test on a file as `make run` does, not in shared-cache memory: the
 # threads of the race tests, the live server and the worker then wait for the

@@ -73,6 +73,10 @@ def test_it_reads_production_services(tmp_path):
         ({"DEBUG": "perhaps"}, "DEBUG"),
         ({"SECRET_KEY": "short"}, "at least 32 characters"),
         ({"EMAIL_HOST": "smtp.example", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
+        ({"CACHE_URL": "memcached://cache:11211"}, "CACHE_URL"),
+        ({"RATE_LIMIT_PER_MINUTE": "lots"}, "RATE_LIMIT_PER_MINUTE"),
+        ({"HSTS_SECONDS": "a year"}, "HSTS_SECONDS"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
     ],
 )
 def test_it_fails_loudly_on_bad_values(tmp_path, env, message):
