@@ -200,7 +200,12 @@ def test_it_rejects_a_bad_value_with_a_message_naming_the_field(data, field, dra
 
 
 @PROPERTY
-@given(intakes(), st.text(min_size=1, max_size=12).filter(lambda name: name not in FIELDS))
+@given(
+    intakes(),
+    st.text(st.characters(categories=["L", "N", "Pd", "Pc"]), min_size=1, max_size=12).filter(
+        lambda name: name not in FIELDS
+    ),
+)
 def test_it_rejects_an_unknown_field_by_name(data, name):
     try:
         parse_intake({**data, name: 1})
@@ -208,6 +213,15 @@ def test_it_rejects_an_unknown_field_by_name(data, name):
         assert f"{name}: unknown field" in exc.problems
     else:
         raise AssertionError(f"accepted unknown field {name!r}")
+
+
+def test_it_quotes_an_unknown_field_name_that_would_break_the_line():
+    try:
+        parse_intake({"sex": "male", "age": 3, "locations": ["lower_back"], "frequency": "once", "a\nb": 1})
+    except IntakeError as exc:
+        assert exc.problems == ["'a\\nb': unknown field"]
+    else:
+        raise AssertionError("accepted an unknown field")
 
 
 @PROPERTY
