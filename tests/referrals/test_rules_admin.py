@@ -73,7 +73,7 @@ def test_it_lists_every_rule_with_its_source_section_evidence_and_reason(client,
     assert "there are tingling sensations" in row
     assert "any of the symptoms tingling" in row
     assert "Neurologist: urgent" in row
-    assert "see a neurologist as soon as possible" in row
+    assert "a neurologist should see you as soon as possible" in row
     assert get_rulebook().label in page
 
 
