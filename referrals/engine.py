@@ -32,23 +32,26 @@ def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
     advice: list[str] = []
     withholding: list = []
     for rule in fired:
+        refer = rule.ranked_refer
+        if refer:
+            reason = rule.reason
+            for specialist, rank in refer:
+                step = steps.get(specialist)
+                if step is None:
+                    steps[specialist] = [rank, [reason], [rule.id]]
+                    continue
+                if rank > step[0]:
+                    step[0] = rank
+                if reason not in step[1]:
+                    step[1].append(reason)
+                step[2].append(rule.id)
+        tests |= rule.test_mask
+        if rule.advice:
+            for sentence in rule.advice:
+                if sentence not in advice:
+                    advice.append(sentence)
         if rule.withhold_mask:
             withholding.append(rule)
-        reason = rule.reason
-        for specialist, rank in rule.ranked_refer:
-            step = steps.get(specialist)
-            if step is None:
-                steps[specialist] = [rank, [reason], [rule.id]]
-                continue
-            if rank > step[0]:
-                step[0] = rank
-            if reason not in step[1]:
-                step[1].append(reason)
-            step[2].append(rule.id)
-        tests |= rule.test_mask
-        for sentence in rule.advice:
-            if sentence not in advice:
-                advice.append(sentence)
     if withholding:
         tests = _withhold(tests, withholding)
     therapist = steps.pop(THERAPIST)

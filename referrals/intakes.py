@@ -29,6 +29,7 @@ TRIMESTERS = (1, 2, 3)
 _SEXES = frozenset(Sex.values)
 _FREQUENCIES = frozenset(Frequency.values)
 _PREGNANCIES = frozenset(Pregnancy.values)
+_NOT_PREGNANT, _PREGNANT = Pregnancy.NO.value, Pregnancy.YES.value
 _CODE_LISTS = {
     "locations": frozenset(Location.values),
     "symptoms": frozenset(Symptom.values),
@@ -209,7 +210,14 @@ def _codes(data: dict, field: str, problems: list[str]) -> frozenset[str]:
     if not isinstance(value, list):
         problems.append(f"{field}: must be a list of codes, not {shown(value)}")
         return frozenset()
-    allowed, seen = _CODE_LISTS[field], set()
+    allowed = _CODE_LISTS[field]
+    try:
+        codes = frozenset(value)
+    except TypeError:  # a list or an object among the codes: named below
+        codes = frozenset()
+    if len(codes) == len(value) and codes <= allowed:
+        return codes
+    seen = set()
     for index, code in enumerate(value):
         if not isinstance(code, str) or code not in allowed:
             problems.append(f"{field}[{index}]: unknown code {shown(code)}")
@@ -221,19 +229,19 @@ def _codes(data: dict, field: str, problems: list[str]) -> frozenset[str]:
 
 
 def _check_pregnancy(data: dict, sex: Any, problems: list[str]) -> tuple[str, int | None]:
-    pregnancy = data.get("pregnancy", Pregnancy.NO.value)
+    pregnancy = data.get("pregnancy", _NOT_PREGNANT)
     # Membership tests only on strings: a JSON list or object is unhashable.
     if not isinstance(pregnancy, str) or pregnancy not in _PREGNANCIES:
         expected = sorted(_PREGNANCIES)
         problems.append(f"pregnancy: unknown value {shown(pregnancy)}, expected one of {expected}")
-    elif pregnancy != Pregnancy.NO and isinstance(sex, str) and sex in _SEXES and sex not in PREGNANCY_SEXES:
+    elif pregnancy != _NOT_PREGNANT and isinstance(sex, str) and sex in _SEXES and sex not in PREGNANCY_SEXES:
         problems.append(f"pregnancy: {pregnancy!r} applies only with sex 'female' or 'other', not {sex!r}")
     trimester = data.get("pregnancy_trimester")
     if trimester is None:
         return pregnancy, None
     if not _is_int(trimester) or trimester not in TRIMESTERS:
         problems.append(f"pregnancy_trimester: must be 1, 2 or 3, not {shown(trimester)}")
-    elif pregnancy != Pregnancy.YES:
+    elif pregnancy != _PREGNANT:
         problems.append(f"pregnancy_trimester: applies only with pregnancy 'yes', not {pregnancy!r}")
     return pregnancy, trimester
 
@@ -241,7 +249,9 @@ def _check_pregnancy(data: dict, sex: Any, problems: list[str]) -> tuple[str, in
 def parse_intake(data: Any) -> Intake:
     if not isinstance(data, dict):
         raise IntakeError([f"intake: must be a JSON object, not {type(data).__name__}"])
-    problems = [f"{_field_name(name)}: unknown field" for name in data if name not in _FIELD_SET]
+    problems = []
+    if not data.keys() <= _FIELD_SET:
+        problems = [f"{_field_name(name)}: unknown field" for name in data if name not in _FIELD_SET]
     sex = _choice(data, "sex", _SEXES, problems)
     age = _integer(data, "age", AGE_RANGE, problems, required=True)
     locations = _codes(data, "locations", problems)

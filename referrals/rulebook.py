@@ -330,6 +330,7 @@ class RuleIndex:
     checks: tuple[tuple[Check, ...], ...]
     by_feature: dict[str, tuple[int, ...]]
     unindexed: frozenset[int]
+    guards: tuple[Callable[[frozenset[str], Intake], bool] | None, ...] = ()
 
     @classmethod
     def build(cls, rules: tuple[Rule, ...]) -> "RuleIndex":
@@ -351,7 +352,8 @@ class RuleIndex:
             rest.append(tuple(clause for clause in clauses if clause is not trigger))
             for feature in trigger:
                 by_feature[feature] = (*by_feature.get(feature, ()), position)
-        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed))
+        guards = tuple(map(_guard, rest, checks))
+        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed), guards)
 
     def fired(self, intake: Intake) -> list[Rule]:
         features = intake_features(intake)
@@ -361,15 +363,24 @@ class RuleIndex:
             hits = lookup(feature)
             if hits is not None:
                 positions.update(hits)
-        rules, rest, checks = self.rules, self.rest, self.checks
-        fired = []
-        for position in sorted(positions):
-            if rest[position] and any(clause.isdisjoint(features) for clause in rest[position]):
-                continue
-            if checks[position] and not all(check(intake) for check in checks[position]):
-                continue
-            fired.append(rules[position])
-        return fired
+        rules, guards = self.rules, self.guards
+        return [
+            rules[position]
+            for position in sorted(positions)
+            if (guard := guards[position]) is None or guard(features, intake)
+        ]
+
+
+def _guard(rest: Clauses, checks: tuple[Check, ...]) -> Callable[[frozenset[str], Intake], bool] | None:
+    """What a rule indexed under one clause still needs to fire; None when nothing."""
+    if not checks and len(rest) == 1:
+        (clause,) = rest
+        return lambda features, intake: not clause.isdisjoint(features)
+    if not rest and not checks:
+        return None
+    return lambda features, intake: not any(clause.isdisjoint(features) for clause in rest) and all(
+        check(intake) for check in checks
+    )
 
 
 def _check_text(rule: dict, key: str, where: str, problems: list[str], *, words: tuple[int, int]):
