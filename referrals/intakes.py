@@ -111,12 +111,16 @@ def _no_constant(name: str) -> None:
     raise _Unreadable(f"input: {name} is not a number JSON allows")
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
+def _too_deep(value: Any) -> bool:
+    """Lists and objects nested more than MAX_DEPTH deep; without recursion, so any depth is safe."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def read_json(raw: bytes) -> Any:
@@ -142,7 +146,7 @@ def read_json(raw: bytes) -> Any:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise IntakeError([f"input: not valid JSON: {exc.msg} ({where})"]) from None
-    if _depth(value) > MAX_DEPTH:
+    if _too_deep(value):
         raise IntakeError([f"input: nested more than {MAX_DEPTH} deep"])
     return value
 

@@ -51,10 +51,13 @@ def test_it_refuses_text_that_is_not_json():
     assert problem(b"{sex: female}").startswith("input: not valid JSON: Expecting property name")
 
 
-def test_it_refuses_nesting_far_deeper_than_an_intake():
-    assert problem(b"[" * 100_000 + b"]" * 100_000) == f"input: nested more than {MAX_DEPTH} deep"
-    too_deep = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
-    assert problem(too_deep) == f"input: nested more than {MAX_DEPTH} deep"
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 600, 900, 990, 1000, 100_000])
+@pytest.mark.parametrize(("opening", "closing"), [(b"[", b"]"), (b'{"a":', b"}")])
+def test_it_refuses_nesting_deeper_than_an_intake_at_any_depth(depth, opening, closing):
+    assert problem(opening * depth + b"1" + closing * depth) == f"input: nested more than {MAX_DEPTH} deep"
+
+
+def test_it_reads_nesting_as_deep_as_it_allows():
     assert read_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)
 
 
