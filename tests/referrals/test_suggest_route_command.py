@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from referrals.engine import route_for
 
@@ -151,3 +153,28 @@ def test_it_refuses_unreadable_input_with_one_line_and_status_2(raw, start):
     assert out.getvalue() == ""
     assert len(err.getvalue().splitlines()) == 1
     assert err.getvalue().startswith(start)
+
+
+BATCH_ITEMS = [json.dumps(ONCE), json.dumps(TINGLING), "{}", "1", '"x"', "[]"]
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=120),
+        st.text(alphabet='{}[]",:0123456789.eE+-aegnrstu \\', max_size=80).map(str.encode),
+        st.lists(st.sampled_from(BATCH_ITEMS), max_size=3).map(lambda items: f"[{','.join(items)}]".encode()),
+    )
+)
+def test_it_answers_any_input_with_a_route_or_status_2_and_one_line_per_problem(raw):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("suggest_route", stdin=BytesIO(raw), stdout=out, stderr=err)
+    except SystemExit as exited:
+        assert exited.code == 2
+        assert out.getvalue() == ""
+        lines = err.getvalue().splitlines()
+        assert lines and all(0 < len(line) < 200 for line in lines)
+    else:
+        assert json.loads(out.getvalue()) is not None
+        assert err.getvalue() == ""
