@@ -21,8 +21,9 @@ Besides the codes, loading checks the citation: `source` is one of the two
 articles or "clinic-policy"; `section` is one of that source's sections
 (`SECTIONS`); `evidence` is a short phrase on one line (2 to 20 words, not a
 sentence of its own). Clinic-policy rules are the safety net: their section
-is "Safety net" and their id starts with "safety-net-", so staff can tell
-them apart at a glance.
+is "Safety net", their id starts with "safety-net-", so staff can tell them
+apart at a glance, and their evidence is their rationale in one line, naming
+the guideline they follow where there is one.
 
 Effects: `refer` (specialist = urgency; the reason goes on each of those
 steps), `tests` (listed under the route's tests, each with its own purpose,
@@ -102,9 +103,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules" / "back_numbness.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_RULE_KEYS = {
-    "id", "source", "section", "evidence", "reason", "when", "refer", "tests", "advice", "withhold_tests"
-}
+_CITATION_KEYS = {"id", "source", "section", "evidence", "reason"}
+_RULE_KEYS = {*_CITATION_KEYS, "when", "refer", "tests", "advice", "withhold_tests"}
 _ANY_OF = {"locations": Location.values, "symptoms": Symptom.values, "history": History.values}
 _ALL_OF = {"symptoms_all": Symptom.values, "history_all": History.values}
 _ONE_OF = {"sex": Sex.values, "frequency": Frequency.values, "pregnancy": Pregnancy.values}
