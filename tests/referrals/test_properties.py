@@ -283,7 +283,7 @@ def least_urgency(data: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
     if data["age"] < 16:
         at_least("routine")
-    if symptoms & (BREATH | HEART | {"loss_of_sensation", "leg_weakness"}):
+    if symptoms & (BREATH | HEART | {"loss_of_sensation", "weakness", "leg_weakness"}):
         at_least("soon")
     if "fever" in symptoms and symptoms & PAINS or pregnant and symptoms & (PAINS | FAINTNESS):
         at_least("soon")
