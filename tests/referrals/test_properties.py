@@ -117,6 +117,8 @@ def test_it_never_lowers_urgency_or_drops_a_specialist_when_something_is_added(d
 
     assert URGENCY_RANK[after["urgency"]] >= URGENCY_RANK[before["urgency"]]
     assert set(specialists(after)) >= set(specialists(before))
+    # Only a pregnancy withholds tests, so one more symptom never takes a test away.
+    assert set(after["tests"]) >= set(before["tests"])
     urgency_after = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in after["steps"]}
     assert all(urgency_after[s["specialist"]] >= URGENCY_RANK[s["urgency"]] for s in before["steps"])
 
@@ -351,3 +353,14 @@ def test_it_says_each_sentence_once_per_step_and_each_advice_once(data):
         assert len(step["reasons"]) == len(set(step["reasons"]))
     assert len(route["advice"]) == len(set(route["advice"]))
     assert not set(route["advice"]) & {reason for step in route["steps"] for reason in step["reasons"]}
+
+
+@PROPERTY
+@given(intakes().filter(lambda d: d["sex"] in ("female", "other")), st.sampled_from(["yes", "possible"]))
+def test_it_never_lowers_urgency_or_drops_a_specialist_for_a_pregnancy(data, pregnancy):
+    plain = {key: value for key, value in data.items() if not key.startswith("pregnancy")}
+    before, after = route_for(plain), route_for({**plain, "pregnancy": pregnancy})
+    urgency_after = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in after["steps"]}
+
+    assert URGENCY_RANK[after["urgency"]] >= URGENCY_RANK[before["urgency"]]
+    assert all(urgency_after.get(s["specialist"], -1) >= URGENCY_RANK[s["urgency"]] for s in before["steps"])
