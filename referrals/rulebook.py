@@ -460,7 +460,7 @@ def _withheld(rule: dict, where: str, problems: list[str]) -> tuple[tuple[str, t
             continue
         if instead:
             _codes(instead, Test.values, f"{here}.{test}", problems)
-        if set(instead) & set(table):
+        if any(code in table for code in instead if isinstance(code, str)):
             problems.append(f"{here}.{test}: offers instead a test it withholds")
     if table and not rule.get("refer"):
         problems.append(f"{here}: say why on a step (refer), so the patient reads it")
@@ -468,7 +468,8 @@ def _withheld(rule: dict, where: str, problems: list[str]) -> tuple[tuple[str, t
 
 
 def _mask(tests: tuple[str, ...] | list[str]) -> int:
-    return sum(1 << TEST_RANK[code] for code in set(tests) if code in TEST_RANK)
+    """Known test codes as bits; anything else has been reported by the checks."""
+    return sum(1 << TEST_RANK[code] for code in {c for c in tests if isinstance(c, str)} if code in TEST_RANK)
 
 
 def _anti_monotone_keys(when: Any) -> list[str]:

@@ -233,3 +233,14 @@ def test_it_rejects_withholding_tests_without_saying_why_on_a_step():
     assert problems == [
         "rule safety-net-pregnancy-imaging.withhold_tests: say why on a step (refer), so the patient reads it"
     ]
+
+
+def test_it_reports_a_list_where_a_test_code_belongs_instead_of_crashing():
+    def change(data):
+        rule(data, "safety-net-pregnancy-imaging")["withhold_tests"] = {"ct": [["mri"]]}
+        rule(data, "spine-sciatica")["tests"] = [["mri"]]
+
+    problems = problems_after(change)
+
+    assert "rule safety-net-pregnancy-imaging.withhold_tests.ct: unknown code ['mri']" in problems
+    assert "rule spine-sciatica.tests: unknown code ['mri']" in problems
