@@ -30,22 +30,30 @@ def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
     steps: dict[str, list] = {THERAPIST: [0, [], []]}
     tests = 0
     advice: list[str] = []
+    withholding: list = []
     for rule in fired:
-        reason = rule.reason
-        for specialist, rank in rule.ranked_refer:
-            step = steps.get(specialist)
-            if step is None:
-                steps[specialist] = [rank, [reason], [rule.id]]
-                continue
-            if rank > step[0]:
-                step[0] = rank
-            if reason not in step[1]:
-                step[1].append(reason)
-            step[2].append(rule.id)
+        refer = rule.ranked_refer
+        if refer:
+            reason = rule.reason
+            for specialist, rank in refer:
+                step = steps.get(specialist)
+                if step is None:
+                    steps[specialist] = [rank, [reason], [rule.id]]
+                    continue
+                if rank > step[0]:
+                    step[0] = rank
+                if reason not in step[1]:
+                    step[1].append(reason)
+                step[2].append(rule.id)
         tests |= rule.test_mask
-        for sentence in rule.advice:
-            if sentence not in advice:
-                advice.append(sentence)
+        if rule.advice:
+            for sentence in rule.advice:
+                if sentence not in advice:
+                    advice.append(sentence)
+        if rule.withhold_mask:
+            withholding.append(rule)
+    if withholding:
+        tests = _withhold(tests, withholding)
     therapist = steps.pop(THERAPIST)
     # Most urgent first; the sort is stable, so ties keep the order first named.
     others = sorted(steps.items(), key=lambda item: -item[1][0])
@@ -70,6 +78,17 @@ def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
         "rules": [rule.cited.copy() for rule in fired],
         "rulebook": book.label,
     }
+
+
+def _withhold(tests: int, rules: list) -> int:
+    """Tests without the withheld ones, plus what is offered instead of those ordered."""
+    withheld = 0
+    for rule in rules:
+        withheld |= rule.withhold_mask
+        for bit, instead in rule.instead:
+            if tests & bit:
+                tests |= instead
+    return tests & ~withheld
 
 
 def route_for(data: Any, rulebook: Rulebook | None = None) -> Route:

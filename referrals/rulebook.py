@@ -21,8 +21,17 @@ Besides the codes, loading checks the citation: `source` is one of the two
 articles or "clinic-policy"; `section` is one of that source's sections
 (`SECTIONS`); `evidence` is a short phrase on one line (2 to 20 words, not a
 sentence of its own). Clinic-policy rules are the safety net: their section
-is "Safety net" and their id starts with "safety-net-", so staff can tell
-them apart at a glance.
+is "Safety net", their id starts with "safety-net-", so staff can tell them
+apart at a glance, and their evidence is their rationale in one line, naming
+the guideline they follow where there is one.
+
+Effects: `refer` (specialist = urgency; the reason goes on each of those
+steps), `tests` (listed under the route's tests, each with its own purpose,
+so a rule that only orders tests adds no sentence to any step), `advice`,
+and `withhold_tests`, a table of test = [tests offered instead]: a withheld
+test never appears in the route, whichever rule ordered it, and the tests
+offered instead are added only when it was ordered (pregnancy: no X-ray or
+CT). A rule that withholds tests says why through a step (`refer`).
 
 Adding a symptom or a history item must never lower a route's urgency or
 remove a specialist. `has_symptoms = false` and `has_history = false` break
@@ -94,7 +103,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules" / "back_numbness.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_RULE_KEYS = {"id", "source", "section", "evidence", "reason", "when", "refer", "tests", "advice"}
+_CITATION_KEYS = {"id", "source", "section", "evidence", "reason"}
+_RULE_KEYS = {*_CITATION_KEYS, "when", "refer", "tests", "advice", "withhold_tests"}
 _ANY_OF = {"locations": Location.values, "symptoms": Symptom.values, "history": History.values}
 _ALL_OF = {"symptoms_all": Symptom.values, "history_all": History.values}
 _ONE_OF = {"sex": Sex.values, "frequency": Frequency.values, "pregnancy": Pregnancy.values}
@@ -129,6 +139,11 @@ class Rule:
     # tests as a bit mask in the vocabulary's order.
     ranked_refer: tuple[tuple[str, int], ...] = ()
     test_mask: int = 0
+    # withhold_tests as the engine applies it: the withheld tests' mask, and
+    # per withheld test (its bit) the mask of the tests offered instead.
+    withheld: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    withhold_mask: int = 0
+    instead: tuple[tuple[int, int], ...] = ()
     cited: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -161,9 +176,6 @@ class Rulebook:
         if self._index is None:
             return [rule for rule in self.rules if rule.matches(intake)]
         return self._index.fired(intake)
-
-
-_THERAPIST_SELF_CARE = ((Specialist.THERAPIST.value, URGENCY_RANK[Urgency.SELF_CARE]),)
 
 
 def fingerprint(raw_rules: list[dict[str, Any]]) -> str:
@@ -318,6 +330,7 @@ class RuleIndex:
     checks: tuple[tuple[Check, ...], ...]
     by_feature: dict[str, tuple[int, ...]]
     unindexed: frozenset[int]
+    guards: tuple[Callable[[frozenset[str], Intake], bool] | None, ...] = ()
 
     @classmethod
     def build(cls, rules: tuple[Rule, ...]) -> "RuleIndex":
@@ -339,7 +352,8 @@ class RuleIndex:
             rest.append(tuple(clause for clause in clauses if clause is not trigger))
             for feature in trigger:
                 by_feature[feature] = (*by_feature.get(feature, ()), position)
-        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed))
+        guards = tuple(map(_guard, rest, checks))
+        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed), guards)
 
     def fired(self, intake: Intake) -> list[Rule]:
         features = intake_features(intake)
@@ -349,15 +363,24 @@ class RuleIndex:
             hits = lookup(feature)
             if hits is not None:
                 positions.update(hits)
-        rules, rest, checks = self.rules, self.rest, self.checks
-        fired = []
-        for position in sorted(positions):
-            if rest[position] and any(clause.isdisjoint(features) for clause in rest[position]):
-                continue
-            if checks[position] and not all(check(intake) for check in checks[position]):
-                continue
-            fired.append(rules[position])
-        return fired
+        rules, guards = self.rules, self.guards
+        return [
+            rules[position]
+            for position in sorted(positions)
+            if (guard := guards[position]) is None or guard(features, intake)
+        ]
+
+
+def _guard(rest: Clauses, checks: tuple[Check, ...]) -> Callable[[frozenset[str], Intake], bool] | None:
+    """What a rule indexed under one clause still needs to fire; None when nothing."""
+    if not checks and len(rest) == 1:
+        (clause,) = rest
+        return lambda features, intake: not clause.isdisjoint(features)
+    if not rest and not checks:
+        return None
+    return lambda features, intake: not any(clause.isdisjoint(features) for clause in rest) and all(
+        check(intake) for check in checks
+    )
 
 
 def _check_text(rule: dict, key: str, where: str, problems: list[str], *, words: tuple[int, int]):
@@ -418,9 +441,35 @@ def _effects(rule: dict, where: str, problems: list[str]) -> tuple[tuple, tuple,
     for sentence in advice:
         if not sentence.rstrip().endswith((".", "!")):
             problems.append(f"{where}.advice: {sentence[:40]!r} must be a full sentence ending with a stop")
-    if not refer and not tests and not advice:
+    if not refer and not tests and not advice and not rule.get("withhold_tests"):
         problems.append(f"{where}: has no effect (refer, tests or advice)")
     return tuple(refer.items()), tuple(tests), tuple(advice)
+
+
+def _withheld(rule: dict, where: str, problems: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = rule.get("withhold_tests", {})
+    here = f"{where}.withhold_tests"
+    if not isinstance(table, dict):
+        problems.append(f"{here}: must be a table of test = [tests offered instead]")
+        return ()
+    for test, instead in table.items():
+        if test not in Test.values:
+            problems.append(f"{here}: unknown test {test!r}")
+        if not isinstance(instead, list):
+            problems.append(f"{here}.{test}: must list the tests offered instead (may be empty)")
+            continue
+        if instead:
+            _codes(instead, Test.values, f"{here}.{test}", problems)
+        if any(code in table for code in instead if isinstance(code, str)):
+            problems.append(f"{here}.{test}: offers instead a test it withholds")
+    if table and not rule.get("refer"):
+        problems.append(f"{here}: say why on a step (refer), so the patient reads it")
+    return tuple((test, tuple(instead)) for test, instead in table.items() if isinstance(instead, list))
+
+
+def _mask(tests: tuple[str, ...] | list[str]) -> int:
+    """Known test codes as bits; anything else has been reported by the checks."""
+    return sum(1 << TEST_RANK[code] for code in {c for c in tests if isinstance(c, str)} if code in TEST_RANK)
 
 
 def _anti_monotone_keys(when: Any) -> list[str]:
@@ -455,6 +504,7 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
         problems.append(f"{where}.{key}: unknown key")
     _check_citation(raw, where, problems)
     refer, tests, advice = _effects(raw, where, problems)
+    withheld = _withheld(raw, where, problems)
     when = raw.get("when", {})
     _check_monotone(when, refer, tests, where, problems)
     ranked = tuple((specialist, URGENCY_RANK.get(urgency, 0)) for specialist, urgency in refer)
@@ -470,11 +520,14 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
         advice=advice,
         matches=compile_condition(when, f"{where}.when", problems),
         cited={"id": str(rule_id), **{key: str(raw.get(key)) for key in ("source", "section", "evidence")}},
-        # Tests are ordered by the therapist, so a rule that only orders tests
-        # explains itself on the therapist's step; advice alone stays in the
-        # route's advice (and its citation in `rules`) without adding a step reason.
-        ranked_refer=ranked or (_THERAPIST_SELF_CARE if tests else ()),
-        test_mask=sum(1 << TEST_RANK[code] for code in set(tests) if code in TEST_RANK),
+        # A rule that only orders tests or gives advice adds no step reason:
+        # the tests (each with its purpose) and the advice carry it, and
+        # `rules` still cites it.
+        ranked_refer=ranked,
+        test_mask=_mask(tests),
+        withheld=withheld,
+        withhold_mask=_mask([test for test, _ in withheld]),
+        instead=tuple((_mask([test]), _mask(instead)) for test, instead in withheld),
     )
 
 

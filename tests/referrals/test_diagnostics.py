@@ -57,3 +57,12 @@ def test_it_lists_tests_in_the_order_a_therapist_orders_them():
 
 def test_it_orders_no_test_for_a_single_episode():
     assert route(frequency="once")["tests"] == []
+
+
+def test_it_lists_a_test_without_adding_its_explanation_to_the_therapists_step():
+    result = route(symptoms=["leg_cramps"])
+    therapist = result["steps"][0]
+
+    assert "test-vascular-doppler" in fired(result)
+    assert "test-vascular-doppler" not in therapist["rules"]
+    assert not any("blood vessels" in reason for reason in therapist["reasons"])

@@ -58,3 +58,11 @@ def test_it_does_not_repeat_an_advice_sentence():
     )
 
     assert len(result["advice"]) == len(set(result["advice"]))
+
+
+def test_it_suggests_no_anti_inflammatory_medicine_in_a_pregnancy():
+    pregnant = route(sex="female", pregnancy="possible", symptoms=["leg_pain"])
+    not_pregnant = route(sex="female", symptoms=["leg_pain"])
+
+    assert any("Anti-inflammatory" in advice for advice in not_pregnant["advice"])
+    assert not any("Anti-inflammatory" in advice for advice in pregnant["advice"])

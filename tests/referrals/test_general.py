@@ -19,7 +19,7 @@ def test_it_tells_a_single_episode_to_see_the_therapist_if_it_returns():
 
 
 def test_it_stops_calling_an_episode_single_once_a_symptom_is_added():
-    result = route(frequency="once", symptoms=["weakness"])
+    result = route(frequency="once", symptoms=["skin_redness"])
 
     assert "single-episode" not in fired(result)
     assert referrals(result)["therapist"] == "routine"

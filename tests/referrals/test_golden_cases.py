@@ -61,3 +61,10 @@ def test_it_quotes_each_golden_case_from_its_source():
     }
 
     assert [case["name"] for case in articles if case["quote"] not in texts[case["source"]]] == []
+
+
+def test_it_has_a_golden_case_for_every_safety_net_rule():
+    expected = {rule for case in CASES for rule in case["expect"]["fired"]}
+    safety_net = [rule.id for rule in get_rulebook().rules if rule.is_safety_net]
+
+    assert [rule for rule in safety_net if rule not in expected] == []

@@ -6,16 +6,19 @@ from tests.referrals.helpers import fired, referrals, route
 
 
 @pytest.mark.parametrize("symptom", ["chest_heaviness", "pain_radiates_to_heart"])
-def test_it_sends_heart_companions_to_the_cardiologist(symptom):
+def test_it_sends_heart_companions_to_the_cardiologist_urgently(symptom):
     result = route(locations=["under_left_shoulder_blade"], symptoms=[symptom])
 
-    assert referrals(result)["cardiologist"] == "routine"
+    # The article names the cardiologist; the clinic's safety net makes it urgent.
+    assert referrals(result)["cardiologist"] == "urgent"
+    assert {"heart-cardiologist", "safety-net-heart"} <= set(fired(result))
 
 
-def test_it_sends_difficult_breathing_to_the_pulmonologist():
+def test_it_sends_difficult_breathing_to_the_pulmonologist_urgently():
     result = route(locations=["under_right_shoulder_blade"], symptoms=["breathing_difficulty"])
 
-    assert referrals(result)["pulmonologist"] == "routine"
+    assert referrals(result)["pulmonologist"] == "urgent"
+    assert {"lungs-breathing", "safety-net-breathless"} <= set(fired(result))
 
 
 def test_it_sends_shortness_of_breath_to_the_pulmonologist_or_the_cardiologist():
@@ -35,7 +38,7 @@ def test_it_sends_a_viral_illness_to_the_infectious_disease_specialist(field, co
 
 
 def test_it_sends_breathing_trouble_after_a_virus_to_the_lungs_soon():
-    result = route(history=["recent_viral_illness"], symptoms=["breathing_difficulty"])
+    result = route(history=["recent_viral_illness"], symptoms=["short_breath_on_exertion"])
 
     assert referrals(result)["pulmonologist"] == "soon"
     assert referrals(result)["infectious_disease_specialist"] == "soon"

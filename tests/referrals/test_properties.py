@@ -117,6 +117,8 @@ def test_it_never_lowers_urgency_or_drops_a_specialist_when_something_is_added(d
 
     assert URGENCY_RANK[after["urgency"]] >= URGENCY_RANK[before["urgency"]]
     assert set(specialists(after)) >= set(specialists(before))
+    # Only a pregnancy withholds tests, so one more symptom never takes a test away.
+    assert set(after["tests"]) >= set(before["tests"])
     urgency_after = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in after["steps"]}
     assert all(urgency_after[s["specialist"]] >= URGENCY_RANK[s["urgency"]] for s in before["steps"])
 
@@ -200,7 +202,12 @@ def test_it_rejects_a_bad_value_with_a_message_naming_the_field(data, field, dra
 
 
 @PROPERTY
-@given(intakes(), st.text(min_size=1, max_size=12).filter(lambda name: name not in FIELDS))
+@given(
+    intakes(),
+    st.text(st.characters(categories=["L", "N", "Pd", "Pc"]), min_size=1, max_size=12).filter(
+        lambda name: name not in FIELDS
+    ),
+)
 def test_it_rejects_an_unknown_field_by_name(data, name):
     try:
         parse_intake({**data, name: 1})
@@ -208,6 +215,15 @@ def test_it_rejects_an_unknown_field_by_name(data, name):
         assert f"{name}: unknown field" in exc.problems
     else:
         raise AssertionError(f"accepted unknown field {name!r}")
+
+
+def test_it_quotes_an_unknown_field_name_that_would_break_the_line():
+    try:
+        parse_intake({"sex": "male", "age": 3, "locations": ["lower_back"], "frequency": "once", "a\nb": 1})
+    except IntakeError as exc:
+        assert exc.problems == ["'a\\nb': unknown field"]
+    else:
+        raise AssertionError("accepted an unknown field")
 
 
 @PROPERTY
@@ -232,3 +248,119 @@ def test_it_rejects_an_intake_missing_a_required_field(data, field):
         assert field in named_fields(exc.problems)
     else:
         raise AssertionError(f"accepted an intake without {field}")
+
+
+# --- The safety net over random intakes -----------------------------------------
+
+PAINS = {
+    "pain_worse_on_movement",
+    "acute_paroxysmal_pain",
+    "pain_radiates_to_heart",
+    "pain_radiates_to_liver",
+    "pain_radiates_to_stomach",
+    "pain_radiates_to_kidneys",
+    "groin_pain",
+    "leg_pain",
+    "shooting_pain_along_spine",
+}
+FAINTNESS = {"dizziness", "dizziness_on_rising", "weakness"}
+HEART = {"chest_heaviness", "pain_radiates_to_heart"}
+BREATH = {"breathing_difficulty", "short_breath_at_rest", "short_breath_on_exertion"}
+
+
+def least_urgency(data: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """What the route contract and the issue's patterns ask for, written out by hand:
+    the lowest acceptable route urgency, and specialists with their lowest urgency."""
+    symptoms = set(data.get("symptoms", []))
+    pregnant = data.get("pregnancy") in ("yes", "possible")
+    least, specialists = "self_care", {}
+
+    def at_least(urgency: str, specialist: str | None = None) -> None:
+        nonlocal least
+        least = max(least, urgency, key=URGENCY_RANK.__getitem__)
+        if specialist:
+            specialists[specialist] = max(
+                specialists.get(specialist, "self_care"), urgency, key=URGENCY_RANK.__getitem__
+            )
+
+    if data["age"] < 16:
+        at_least("routine")
+    if symptoms & (BREATH | HEART | {"loss_of_sensation", "weakness", "leg_weakness"}):
+        at_least("soon")
+    if "fever" in symptoms and symptoms & PAINS or pregnant and symptoms & (PAINS | FAINTNESS):
+        at_least("soon")
+    if symptoms & HEART:
+        at_least("urgent", "cardiologist")
+    if symptoms & {"breathing_difficulty", "short_breath_at_rest"}:
+        at_least("urgent")
+    if "leg_weakness" in symptoms:
+        at_least("urgent", "neurologist")
+    if "fever" in symptoms and symptoms & {"pain_radiates_to_kidneys", "shooting_pain_along_spine"}:
+        at_least("urgent")
+    if pregnant and symptoms & {"acute_paroxysmal_pain", "dizziness", "weakness", "groin_pain"}:
+        at_least("urgent", "gynecologist")
+    if symptoms & HEART and "short_breath_at_rest" in symptoms:
+        at_least("emergency", "cardiologist")
+    if symptoms & {"saddle_numbness", "bladder_or_bowel_control_loss"}:
+        at_least("emergency")
+    return least, specialists
+
+
+@PROPERTY
+@given(intakes())
+def test_it_never_routes_a_pattern_below_what_the_safety_net_asks(data):
+    route = route_for(data)
+    least, specialists = least_urgency(data)
+    urgency_of = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in route["steps"]}
+
+    assert URGENCY_RANK[route["urgency"]] >= URGENCY_RANK[least]
+    for specialist, urgency in specialists.items():
+        assert urgency_of.get(specialist, -1) >= URGENCY_RANK[urgency]
+
+
+@PROPERTY
+@given(intakes())
+def test_it_never_routes_below_the_most_urgent_safety_net_rule_that_fires(data):
+    route = route_for(data)
+    fired = [BOOK.rule(citation["id"]) for citation in route["rules"]]
+    urgency_of = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in route["steps"]}
+
+    for rule in (rule for rule in fired if rule.is_safety_net):
+        for specialist, urgency in rule.refer:
+            assert urgency_of[specialist] >= URGENCY_RANK[urgency]
+            assert URGENCY_RANK[route["urgency"]] >= URGENCY_RANK[urgency]
+
+
+@PROPERTY
+@given(intakes().filter(lambda d: d.get("pregnancy") in ("yes", "possible")))
+def test_it_never_suggests_an_x_ray_or_ct_in_a_pregnancy(data):
+    route = route_for(data)
+
+    assert not {"spine_xray", "ct"} & set(route["tests"])
+    assert "safety-net-pregnancy-imaging" in step_rules(route, "therapist")
+
+
+def step_rules(route: dict[str, Any], specialist: str) -> list[str]:
+    return next(step["rules"] for step in route["steps"] if step["specialist"] == specialist)
+
+
+@PROPERTY
+@given(intakes())
+def test_it_says_each_sentence_once_per_step_and_each_advice_once(data):
+    route = route_for(data)
+
+    for step in route["steps"]:
+        assert len(step["reasons"]) == len(set(step["reasons"]))
+    assert len(route["advice"]) == len(set(route["advice"]))
+    assert not set(route["advice"]) & {reason for step in route["steps"] for reason in step["reasons"]}
+
+
+@PROPERTY
+@given(intakes().filter(lambda d: d["sex"] in ("female", "other")), st.sampled_from(["yes", "possible"]))
+def test_it_never_lowers_urgency_or_drops_a_specialist_for_a_pregnancy(data, pregnancy):
+    plain = {key: value for key, value in data.items() if not key.startswith("pregnancy")}
+    before, after = route_for(plain), route_for({**plain, "pregnancy": pregnancy})
+    urgency_after = {step["specialist"]: URGENCY_RANK[step["urgency"]] for step in after["steps"]}
+
+    assert URGENCY_RANK[after["urgency"]] >= URGENCY_RANK[before["urgency"]]
+    assert all(urgency_after.get(s["specialist"], -1) >= URGENCY_RANK[s["urgency"]] for s in before["steps"])

@@ -1,5 +1,7 @@
 """Every rule's evidence is copied verbatim from the section of the article it cites."""
 
+import re
+
 import pytest
 
 from referrals.rulebook import SECTIONS, get_rulebook
@@ -54,3 +56,15 @@ def test_it_gives_every_rule_a_patient_sentence_and_an_effect(rule):
     assert rule.reason.endswith((".", "!"))
     assert rule.refer or rule.tests or rule.advice
     assert 2 <= len(rule.evidence.split()) <= 20
+
+
+def test_it_leaves_when_to_the_steps_urgency_and_tests_to_the_test_list():
+    # A step's urgency comes with its time frame; a sentence saying "soon" would
+    # contradict a step that another rule makes urgent.
+    spoken = [rule for rule in RULES if rule.refer]
+    tests = ("X-ray", "CT", "MRI", "ultrasound", "Nechiporenko", "Doppler", "blood test")
+
+    assert [rule.id for rule in spoken if re.search(r"\bsoon\b", rule.reason.replace("as soon as", ""))] == []
+    assert [
+        rule.id for rule in spoken if any(test in rule.reason for test in tests) and not rule.withheld
+    ] == []

@@ -213,3 +213,34 @@ def test_it_passes_manage_py_check_with_the_clinics_rulebook():
 
 def test_it_loads_the_rulebook_once_per_process():
     assert get_rulebook() is get_rulebook()
+
+
+def test_it_rejects_withholding_an_unknown_test_or_offering_a_withheld_one_instead():
+    def change(data):
+        rule(data, "safety-net-pregnancy-imaging")["withhold_tests"] = {"bone_scan": [], "ct": ["ct", "mri"]}
+
+    problems = problems_after(change)
+
+    assert "rule safety-net-pregnancy-imaging.withhold_tests: unknown test 'bone_scan'" in problems
+    assert "rule safety-net-pregnancy-imaging.withhold_tests.ct: offers instead a test it withholds" in (
+        problems
+    )
+
+
+def test_it_rejects_withholding_tests_without_saying_why_on_a_step():
+    problems = problems_after(lambda d: rule(d, "safety-net-pregnancy-imaging").pop("refer"))
+
+    assert problems == [
+        "rule safety-net-pregnancy-imaging.withhold_tests: say why on a step (refer), so the patient reads it"
+    ]
+
+
+def test_it_reports_a_list_where_a_test_code_belongs_instead_of_crashing():
+    def change(data):
+        rule(data, "safety-net-pregnancy-imaging")["withhold_tests"] = {"ct": [["mri"]]}
+        rule(data, "spine-sciatica")["tests"] = [["mri"]]
+
+    problems = problems_after(change)
+
+    assert "rule safety-net-pregnancy-imaging.withhold_tests.ct: unknown code ['mri']" in problems
+    assert "rule spine-sciatica.tests: unknown code ['mri']" in problems

@@ -73,7 +73,7 @@ def test_it_lists_every_rule_with_its_source_section_evidence_and_reason(client,
     assert "there are tingling sensations" in row
     assert "any of the symptoms tingling" in row
     assert "Neurologist: urgent" in row
-    assert "see a neurologist as soon as possible" in row
+    assert "a neurologist should see you as soon as possible" in row
     assert get_rulebook().label in page
 
 
@@ -83,6 +83,17 @@ def test_it_marks_the_safety_net_rules(client, superuser):
     page = client.get(RULES_URL).content.decode()
 
     assert page.count('class="safety-net"') == sum(rule.is_safety_net for rule in get_rulebook().rules)
+
+
+def test_it_shows_the_tests_a_rule_keeps_out_of_the_route(client, nurse):
+    client.force_login(nurse)
+
+    page = client.get(RULES_URL).content.decode()
+
+    row = page[page.index('id="rule-safety-net-pregnancy-imaging"') :]
+    row = row[: row.index("</tr>")]
+    assert "never: X-ray of the spine (instead: Ultrasound scan of the spine)" in row
+    assert "never: CT scan (instead: MRI scan)" in row
 
 
 def test_it_shows_the_route_and_the_rules_that_fired(client, nurse):

@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from referrals.engine import route_for
 
@@ -111,3 +113,68 @@ def test_it_reads_from_a_given_stream_and_pretty_prints():
 
     assert out.getvalue().startswith('{\n  "urgency": "self_care"')
     assert json.loads(out.getvalue()) == route_for(ONCE)
+
+
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        (b'{"age": ' + b"7" * 5000 + b"}", "input: a number of 5000 digits is too long (most 32)"),
+        (b"[" * 100_000, "input: nested more than 16 deep"),
+    ],
+    ids=["integer-of-5000-digits", "nested-100000-deep"],
+)
+def test_it_answers_input_that_used_to_crash_with_one_line_and_status_2(raw, line):
+    result = run(stdin=raw.decode())
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [line]
+
+
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        (b'{"sex": "f\xe9male"}', "input: not UTF-8"),
+        (b"{sex: female}", "input: not valid JSON"),
+        (b'{"sex": "male", "sex": "female"}', "sex: the key is given more than once"),
+        (b'{"age": NaN}', "input: NaN is not a number"),
+        (b'{"age": Infinity}', "input: Infinity is not a number"),
+        (b" " * (10 * 1024 * 1024) + b"{}", "input: more than 10 MB"),
+    ],
+    ids=["not-utf8", "not-json", "duplicated-key", "nan", "infinity", "over-10-mb"],
+)
+def test_it_refuses_unreadable_input_with_one_line_and_status_2(raw, start):
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("suggest_route", stdin=BytesIO(raw), stdout=out, stderr=err)
+
+    assert exited.value.code == 2
+    assert out.getvalue() == ""
+    assert len(err.getvalue().splitlines()) == 1
+    assert err.getvalue().startswith(start)
+
+
+BATCH_ITEMS = [json.dumps(ONCE), json.dumps(TINGLING), "{}", "1", '"x"', "[]"]
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=120),
+        st.text(alphabet='{}[]",:0123456789.eE+-aegnrstu \\', max_size=80).map(str.encode),
+        st.lists(st.sampled_from(BATCH_ITEMS), max_size=3).map(lambda items: f"[{','.join(items)}]".encode()),
+    )
+)
+def test_it_answers_any_input_with_a_route_or_status_2_and_one_line_per_problem(raw):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("suggest_route", stdin=BytesIO(raw), stdout=out, stderr=err)
+    except SystemExit as exited:
+        assert exited.code == 2
+        assert out.getvalue() == ""
+        lines = err.getvalue().splitlines()
+        assert lines and all(0 < len(line) < 200 for line in lines)
+    else:
+        assert json.loads(out.getvalue()) is not None
+        assert err.getvalue() == ""

@@ -7,7 +7,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from referrals.engine import suggest_route
-from referrals.intakes import IntakeError, parse_intake
+from referrals.intakes import MAX_INPUT_BYTES, IntakeError, parse_intake, read_json
 from referrals.rulebook import RulebookError, get_rulebook
 
 INVALID_INPUT = 2
@@ -58,16 +58,19 @@ class Command(BaseCommand):
         result = routes if isinstance(data, list) else routes[0]
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=indent))
 
-    def _read(self, file: str | None, stdin: IO[str]) -> Any:
+    def _read(self, file: str | None, stdin: IO) -> Any:
+        # One byte past the limit is enough to know the input is too large.
         try:
             if file is None:
-                return json.load(stdin)
-            with open(file, encoding="utf-8") as handle:
-                return json.load(handle)
+                raw = getattr(stdin, "buffer", stdin).read(MAX_INPUT_BYTES + 1)
+            else:
+                with open(file, "rb") as handle:
+                    raw = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as exc:
-            raise InvalidInput([f"{file}: cannot read: {exc.strerror}"]) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInput([f"input: not valid JSON: {exc}"]) from None
+            raise InvalidInput([f"{file or 'input'}: cannot read: {exc.strerror}"]) from None
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        return read_json(raw)
 
     def _fail(self, problems: list[str], status: int):
         for problem in problems:
