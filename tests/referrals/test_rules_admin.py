@@ -86,7 +86,7 @@ def test_it_marks_the_safety_net_rules(client, superuser):
 
 
 def test_it_shows_the_tests_a_rule_keeps_out_of_the_route(client, nurse):
-    client.force_login(nurse)
+    staff_login(client, nurse)
 
     page = client.get(RULES_URL).content.decode()
 
