@@ -1,7 +1,8 @@
 """The audit trail of cases: who changed what (old and new values), who read what, and when.
 
 django-auditlog records every save of a case and of what hangs off it
-(reminders, the route and its steps) as a JSON diff, with the signed-in
+(reminders, internal notes, the route, its steps and revisions, each step's
+referral status, moves and appointments, and the clinic's locations) as a JSON diff, with the signed-in
 staff member from its middleware. Reads are recorded here: a staff member
 opening a case page, a staff search of cases (who and when and how many
 matched, never the words searched), and a patient opening their status page
@@ -14,16 +15,26 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from intake.models import Case, Reminder
+from intake.models import Case, CaseNote, Reminder
 
 PATIENT_READ = "patient status page"
 
 
 def audit_register() -> None:
     """Put cases and everything attached to them under the audit trail (at start-up)."""
-    from referrals.models import Route, RouteStep
+    from referrals.models import (
+        Appointment,
+        Location,
+        Referral,
+        ReferralMove,
+        RevisionStep,
+        Route,
+        RouteRevision,
+        RouteStep,
+    )
 
-    for model in (Case, Reminder, Route, RouteStep):
+    models = (Case, Reminder, CaseNote, Route, RouteStep, RouteRevision, RevisionStep)
+    for model in (*models, Referral, ReferralMove, Appointment, Location):
         if not auditlog.contains(model):
             auditlog.register(model)
 
@@ -64,14 +75,23 @@ def audit_patient_view(case: Case) -> LogEntry:
 
 
 def case_audit_entries(case: Case) -> QuerySet[LogEntry]:
-    """Every audit row of a case and of its reminders, route and route steps, newest first."""
-    from referrals.models import Route, RouteStep
+    """Every audit row of a case and of what hangs off it (reminders, notes, route, steps,
+    revisions, referrals, moves, appointments), newest first."""
+    from referrals.models import Appointment, Referral, ReferralMove, Route, RouteRevision, RouteStep
+
+    def pks(rows: QuerySet) -> list:
+        return list(rows.values_list("pk", flat=True))
 
     related = {
         Case: [case.pk],
-        Reminder: list(case.reminders.values_list("pk", flat=True)),
-        Route: list(Route.objects.filter(case=case).values_list("pk", flat=True)),
-        RouteStep: list(RouteStep.objects.filter(route__case=case).values_list("pk", flat=True)),
+        Reminder: pks(case.reminders.all()),
+        CaseNote: pks(case.notes.all()),
+        Route: pks(Route.objects.filter(case=case)),
+        RouteStep: pks(RouteStep.objects.filter(route__case=case)),
+        RouteRevision: pks(RouteRevision.objects.filter(route__case=case)),
+        Referral: pks(Referral.objects.filter(case=case)),
+        ReferralMove: pks(ReferralMove.objects.filter(referral__case=case)),
+        Appointment: pks(Appointment.objects.filter(referral__case=case)),
     }
     rows = Q(pk__in=[])
     for model, pks in related.items():
