@@ -15,8 +15,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from intake.admin_casework import assign_page, cases_assign, note_view, notes_context
-from intake.admin_queue import QueueViewFilter, case_duplicates, next_actions, waiting_counts, waiting_for
-from intake.audit import PATIENT_READ, audit_case_read, audit_search, case_audit_entries
+from intake.admin_queue import (
+    QueueViewFilter,
+    case_duplicates,
+    install_home_counts,
+    next_actions,
+    waiting_for,
+)
+from intake.audit import audit_case_read, audit_row, audit_search, case_audit_entries
 from intake.erasure import case_erase
 from intake.models import Case, CaseStatus, Reminder
 from referrals import admin_steps
@@ -262,28 +268,10 @@ class CaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Audit trail of case {case.pk}",
             "case": case,
-            "entries": [_audit_row(entry) for entry in entries],
+            "entries": [audit_row(entry) for entry in entries],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/intake/case/audit.html", context)
-
-
-def _audit_row(entry: Any) -> dict[str, Any]:
-    data = entry.additional_data or {}
-    if data.get("read") == PATIENT_READ:
-        who = "the patient"
-    else:
-        who = entry.actor.get_username() if entry.actor else entry.actor_email or "the portal"
-    changes = [(field, values[0], values[1]) for field, values in (entry.changes_dict or {}).items()]
-    return {
-        "when": entry.timestamp,
-        "who": who,
-        "action": entry.get_action_display(),
-        "object": entry.object_repr,
-        "read": data.get("read", ""),
-        "erased": data.get("erased", ""),
-        "changes": changes,
-    }
 
 
 _CHOICES_OF_ANSWER = {
@@ -303,19 +291,6 @@ def _display(key: str, value: object) -> str:
     if isinstance(value, list):
         return ", ".join(labels.get(code, code) for code in value) or "none"
     return labels.get(value, str(value))
-
-
-def install_home_counts(site: admin.AdminSite) -> None:
-    """The admin home shows the open cases by urgency, emergencies first, to staff who read cases."""
-    site_index = site.index
-
-    def index(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        extra_context = dict(extra_context or {})
-        if request.user.has_perm("intake.view_case"):
-            extra_context["waiting_counts"] = waiting_counts(now=timezone.now())
-        return site_index(request, extra_context)
-
-    site.index = index
 
 
 install_home_counts(admin.site)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from intake.models import Case, CaseStatus, Reminder, ReminderState
@@ -230,3 +230,16 @@ def waiting_counts(*, now: datetime) -> list[dict[str, Any]]:
         }
         for urgency in sorted(Urgency.values, key=URGENCY_RANK.__getitem__, reverse=True)
     ]
+
+
+def install_home_counts(site: admin.AdminSite) -> None:
+    """The admin home shows the open cases by urgency, emergencies first, to staff who read cases."""
+    site_index = site.index
+
+    def index(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        if request.user.has_perm("intake.view_case"):
+            extra_context["waiting_counts"] = waiting_counts(now=timezone.now())
+        return site_index(request, extra_context)
+
+    site.index = index

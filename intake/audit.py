@@ -9,6 +9,8 @@ matched, never the words searched), and a patient opening their status page
 (when only: no address is stored anywhere in the trail).
 """
 
+from typing import Any
+
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
@@ -99,3 +101,22 @@ def case_audit_entries(case: Case) -> QuerySet[LogEntry]:
             content_type = ContentType.objects.get_for_model(model)
             rows |= Q(content_type=content_type, object_pk__in=[str(pk) for pk in pks])
     return LogEntry.objects.filter(rows).select_related("actor", "content_type").order_by("-timestamp", "-pk")
+
+
+def audit_row(entry: LogEntry) -> dict[str, Any]:
+    """One audit row as the audit page shows it: when, who, what, and the old and new values."""
+    data = entry.additional_data or {}
+    if data.get("read") == PATIENT_READ:
+        who = "the patient"
+    else:
+        who = entry.actor.get_username() if entry.actor else entry.actor_email or "the portal"
+    changes = [(field, values[0], values[1]) for field, values in (entry.changes_dict or {}).items()]
+    return {
+        "when": entry.timestamp,
+        "who": who,
+        "action": entry.get_action_display(),
+        "object": entry.object_repr,
+        "read": data.get("read", ""),
+        "erased": data.get("erased", ""),
+        "changes": changes,
+    }

@@ -15,6 +15,7 @@ from referrals.models import Appointment, AppointmentState, Referral, ReferralSt
 from referrals.overrides import OverrideAction, RouteChange, route_override
 from referrals.referral_status import referral_move
 from tests.conftest import staff_login
+from tests.portal.test_staff_sign_in import inline_code
 from tests.referrals.care import NOW, place
 
 pytestmark = pytest.mark.django_db
@@ -365,3 +366,26 @@ def test_it_shows_the_case_page_in_the_same_number_of_queries_however_many_steps
 
     assert len(response.context["step_panels"]) == 7
     assert len(response.context["notes"]) == 5
+
+
+def test_it_keeps_the_console_pages_within_the_content_security_policy(client, alice, front_desk, nurse):
+    appointment = appointment_book(
+        referral=step(alice, "therapist"), starts_at=NOW + timedelta(days=1), location=place(), by=front_desk
+    )
+    changelist = reverse("admin:intake_case_changelist")
+    staff_login(client, nurse)
+    pages = [
+        client.get(reverse("admin:index")),
+        client.get(changelist, {"view": "open"}),
+        client.get(page(alice)),
+        client.get(action("override", alice)),
+        client.post(action("move", alice, step(alice, "neurologist")), {"status": "declined"}),
+        client.post(changelist, {"action": "assign_to_someone", "_selected_action": [alice.pk]}),
+    ]
+    staff_login(client, front_desk)
+    pages += [client.get(page(alice)), client.get(action("reschedule", alice, appointment))]
+
+    for response in pages:
+        assert response.status_code == 200
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert inline_code(response.content.decode()) == []
