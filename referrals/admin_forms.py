@@ -51,6 +51,8 @@ class BookForm(forms.Form):
     def __init__(self, *args: Any, locations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["location"].choices = [("", "Choose a place"), *locations]
+        if not locations:
+            self.fields["location"].help_text = "No places yet: an administrator adds them under Locations."
 
     @property
     def duration(self) -> timedelta:

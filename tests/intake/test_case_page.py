@@ -72,6 +72,12 @@ def test_it_finds_an_assignee_among_active_staff_only_for_those_who_assign(clien
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 
+def test_it_lets_nobody_without_a_role_search_staff(client, alice, visitor):
+    staff_login(client, visitor)
+    query = {"app_label": "intake", "model_name": "case", "field_name": "assigned_to", "term": "v"}
+    assert client.get(reverse("admin:autocomplete"), query).status_code == 403
+
+
 def test_it_assigns_the_case_from_its_page(client, alice, front_desk, nurse):
     staff_login(client, front_desk)
     form = client.get(page(alice)).context["adminform"].form
@@ -230,6 +236,7 @@ def test_it_offers_only_the_places_the_clinic_uses_now(client, alice, front_desk
         "Main clinic",
     ]
     assert "location" in refused.context["form"].errors
+    assert refused.context["form"].errors["location"][0].startswith("Select a valid choice")
     assert not Appointment.objects.exists()
 
 
@@ -389,3 +396,9 @@ def test_it_keeps_the_console_pages_within_the_content_security_policy(client, a
         assert response.status_code == 200
         assert "default-src 'self'" in response["Content-Security-Policy"]
         assert inline_code(response.content.decode()) == []
+
+
+def test_it_tells_staff_when_the_clinic_has_no_places_yet(client, alice, front_desk):
+    staff_login(client, front_desk)
+    html = client.get(page(alice)).content.decode()
+    assert "No places yet: an administrator adds them under Locations." in html
