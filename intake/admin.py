@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from intake.admin_casework import assign_page, cases_assign, note_view, notes_context
+from intake.admin_casework import AssigneeSelect, assign_page, cases_assign, note_view, notes_context
 from intake.admin_queue import (
     QueueViewFilter,
     case_duplicates,
@@ -98,6 +98,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return QueueChangeList
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "assigned_to":
+            kwargs["widget"] = AssigneeSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_ordering(self, request: HttpRequest) -> list:
         # Most urgent first, then oldest first: the triage queue's order.
@@ -187,6 +192,7 @@ class CaseAdmin(admin.ModelAdmin):
         }
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {"title": "Triage queue", **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         if request.GET.get(SEARCH_VAR) and response.status_code == 200 and hasattr(response, "context_data"):
             audit_search(request, results=response.context_data["cl"].result_count)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -53,6 +54,13 @@ def note_view(request: HttpRequest, case: Case, context: dict[str, Any]) -> Http
             return HttpResponseRedirect(reverse("admin:intake_case_change", args=[case.pk]) + "#notes")
     page = {**context, "title": "Add an internal note", "case": case, "form": form, "opts": Case._meta}
     return TemplateResponse(request, "admin/intake/case/action.html", page)
+
+
+class AssigneeSelect(AutocompleteSelect):
+    """A search among active staff with JavaScript; without it, the plain list of them all."""
+
+    def optgroups(self, name: str, value: Any, attrs: dict | None = None) -> list:
+        return forms.Select.optgroups(self, name, value, attrs)
 
 
 class AssignForm(forms.Form):

@@ -80,7 +80,10 @@ def test_it_lets_nobody_without_a_role_search_staff(client, alice, visitor):
 
 def test_it_assigns_the_case_from_its_page(client, alice, front_desk, nurse):
     staff_login(client, front_desk)
-    form = client.get(page(alice)).context["adminform"].form
+    response = client.get(page(alice))
+    form = response.context["adminform"].form
+    # Without JavaScript the search is a plain list of active staff.
+    assert f'<option value="{nurse.pk}">nurse</option>' in str(form["assigned_to"])
     data = {name: form[name].value() or "" for name in ("name", "email", "phone")}
     data.update({"assigned_to": nurse.pk, "reminders-TOTAL_FORMS": "0", "reminders-INITIAL_FORMS": "0"})
     reminders = list(alice.reminders.all())
