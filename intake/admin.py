@@ -1,7 +1,8 @@
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, QuerySet, Value, When
@@ -13,9 +14,18 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from intake.audit import PATIENT_READ, audit_case_read, audit_search, case_audit_entries
+from intake.admin_casework import AssigneeSelect, assign_page, cases_assign, note_view, notes_context
+from intake.admin_queue import (
+    QueueViewFilter,
+    case_duplicates,
+    install_home_counts,
+    next_actions,
+    waiting_for,
+)
+from intake.audit import audit_case_read, audit_row, audit_search, case_audit_entries
 from intake.erasure import case_erase
-from intake.models import Case, EmergencyScreenStop, Reminder
+from intake.models import Case, CaseStatus, EmergencyScreenStop, Reminder
+from referrals import admin_steps
 from referrals.vocabulary import URGENCY_RANK, Frequency, History, Location, Pregnancy, Sex, Symptom
 
 
@@ -26,6 +36,17 @@ def urgency_rank_expression() -> SqlCase:
         default=Value(-1),
         output_field=IntegerField(),
     )
+
+
+class QueueChangeList(ChangeList):
+    """The case list, with each listed case's next action worked out once for the whole page."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        now = timezone.now()
+        actions = next_actions(list(self.result_list), now=now)
+        for case in self.result_list:
+            case.next_action, case.queue_now = actions[case.pk], now
 
 
 class ReminderInline(admin.TabularInline):
@@ -41,11 +62,22 @@ class ReminderInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["name", "urgency_badge", "status", "email", "created_at", "rulebook"]
-    list_filter = ["urgency", "status"]
+    list_display = [
+        "case_number",
+        "name",
+        "waiting",
+        "urgency_badge",
+        "status",
+        "assigned_to",
+        "next_action",
+    ]
+    list_display_links = ["case_number", "name"]
+    list_filter = [QueueViewFilter, "urgency", "status"]
     search_fields = ["name", "email"]
-    list_select_related = ["route"]
+    list_select_related = ["assigned_to"]
+    list_per_page = 50
     date_hierarchy = "created_at"
+    autocomplete_fields = ["assigned_to"]
     readonly_fields = [
         "public_id",
         "created_at",
@@ -56,27 +88,45 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         ("Patient", {"fields": ["name", "email", "phone", "consented_at", "public_id", "created_at"]}),
-        ("Triage", {"fields": ["status", "urgency"]}),
-        ("Route", {"fields": ["route_summary"]}),
+        ("Triage", {"fields": ["status", "urgency", "assigned_to"]}),
+        ("Route as the engine suggested it", {"fields": ["route_summary"]}),
         ("Answers", {"fields": ["answers_summary"]}),
     ]
     inlines = [ReminderInline]
-    actions = ["erase_personal_data"]
+    actions = ["assign_to_me", "assign_to_someone", "mark_triaged", "erase_personal_data"]
     contact_fields = ["name", "email", "phone"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return QueueChangeList
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "assigned_to":
+            kwargs["widget"] = AssigneeSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_ordering(self, request: HttpRequest) -> list:
         # Most urgent first, then oldest first: the triage queue's order.
         return [urgency_rank_expression().desc(), "created_at"]
+
+    @admin.display(description="Case", ordering="pk")
+    def case_number(self, case: Case) -> str:
+        return f"#{case.pk}"
+
+    @admin.display(description="Waiting for", ordering="created_at")
+    def waiting(self, case: Case) -> str:
+        if case.status == CaseStatus.CLOSED:
+            return "-"
+        return waiting_for(case.created_at, getattr(case, "queue_now", None) or timezone.now())
+
+    @admin.display(description="Next action")
+    def next_action(self, case: Case) -> str:
+        return getattr(case, "next_action", "") or "-"
 
     @admin.display(description="Urgency", ordering=urgency_rank_expression())
     def urgency_badge(self, case: Case) -> str:
         return format_html(
             '<span class="urgency urgency-{}">{}</span>', case.urgency, case.get_urgency_display()
         )
-
-    @admin.display(description="Rulebook")
-    def rulebook(self, case: Case) -> str:
-        return case.route.rulebook
 
     @admin.display(description="Route, with reasons and the rules that fired")
     def route_summary(self, case: Case) -> str:
@@ -98,6 +148,9 @@ class CaseAdmin(admin.ModelAdmin):
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("intake.erase_case")
 
+    def has_triage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("intake.triage_case")
+
     def has_audit_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("auditlog.view_logentry")
 
@@ -109,6 +162,8 @@ class CaseAdmin(admin.ModelAdmin):
             fields += self.contact_fields
         if obj is None or obj.erased_at or not user.has_perm("intake.triage_case"):
             fields.append("status")
+        if obj is None or obj.erased_at:
+            fields.append("assigned_to")
         return fields
 
     def save_model(self, request: HttpRequest, obj: Case, form, change: bool) -> None:
@@ -119,16 +174,47 @@ class CaseAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         extra_context = {**(extra_context or {}), "can_view_audit": self.has_audit_permission(request)}
+        case = (
+            Case.objects.select_related("route").filter(pk=object_id).first() if object_id.isdigit() else None
+        )
+        if case is not None and self.has_view_or_change_permission(request, case):
+            extra_context.update(self._case_page_context(request, case))
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             audit_case_read(request, response.context_data["original"])
         return response
 
+    def _case_page_context(self, request: HttpRequest, case: Case) -> dict[str, Any]:
+        return {
+            **notes_context(request, case),
+            **admin_steps.case_care_context(request, case),
+            "duplicates": list(case_duplicates(case)),
+        }
+
     def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {"title": "Triage queue", **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         if request.GET.get(SEARCH_VAR) and response.status_code == 200 and hasattr(response, "context_data"):
             audit_search(request, results=response.context_data["cl"].result_count)
         return response
+
+    @admin.action(permissions=["change"], description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, cases: QuerySet) -> None:
+        count = cases_assign(cases, request.user)
+        messages.success(request, f"Assigned {count} case(s) to you.")
+
+    @admin.action(permissions=["change"], description="Assign to a staff member...")
+    def assign_to_someone(self, request: HttpRequest, cases: QuerySet) -> HttpResponse | None:
+        return assign_page(self, request, cases)
+
+    @admin.action(permissions=["triage"], description="Mark triaged")
+    def mark_triaged(self, request: HttpRequest, cases: QuerySet) -> None:
+        now, count = timezone.now(), 0
+        for case in cases.filter(status=CaseStatus.NEW, erased_at__isnull=True):
+            case.set_status(CaseStatus.TRIAGED, now=now)
+            case.save(update_fields=["status", "closed_at"])
+            count += 1
+        messages.success(request, f"Marked {count} new case(s) triaged.")
 
     @admin.action(permissions=["erase"], description="Erase the patients' personal data")
     def erase_personal_data(self, request: HttpRequest, cases: QuerySet) -> HttpResponse | None:
@@ -147,8 +233,35 @@ class CaseAdmin(admin.ModelAdmin):
         return None
 
     def get_urls(self) -> list:
-        audit = self.admin_site.admin_view(self.audit_view)
-        return [path("<path:object_id>/audit/", audit, name="intake_case_audit"), *super().get_urls()]
+        view = self.admin_site.admin_view
+        case_pages = [
+            ("steps/<int:referral_id>/move/", admin_steps.move_view, "move"),
+            ("steps/<int:referral_id>/book/", admin_steps.book_view, "book"),
+            ("appointments/<int:appointment_id>/reschedule/", admin_steps.reschedule_view, "reschedule"),
+            ("appointments/<int:appointment_id>/cancel/", admin_steps.cancel_view, "cancel"),
+            ("override/", admin_steps.override_view, "override"),
+            ("notes/add/", note_view, "note"),
+        ]
+        return [
+            path("<path:object_id>/audit/", view(self.audit_view), name="intake_case_audit"),
+            *(
+                path(
+                    f"<int:object_id>/{route}",
+                    view(partial(self.case_action, action)),
+                    name=f"intake_case_{name}",
+                )
+                for route, action, name in case_pages
+            ),
+            *super().get_urls(),
+        ]
+
+    def case_action(self, action: Any, request: HttpRequest, object_id: int, **kwargs: Any) -> HttpResponse:
+        """A case page's action, for staff who may see the case; the action checks its own permission."""
+        case = get_object_or_404(Case.objects.select_related("route"), pk=object_id)
+        if not self.has_view_or_change_permission(request, case):
+            raise PermissionDenied
+        context = self.admin_site.each_context(request)
+        return action(request, case, context=context, **kwargs)
 
     def audit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Every read and change of one case and what hangs off it, for administrators."""
@@ -161,28 +274,10 @@ class CaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Audit trail of case {case.pk}",
             "case": case,
-            "entries": [_audit_row(entry) for entry in entries],
+            "entries": [audit_row(entry) for entry in entries],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/intake/case/audit.html", context)
-
-
-def _audit_row(entry: Any) -> dict[str, Any]:
-    data = entry.additional_data or {}
-    if data.get("read") == PATIENT_READ:
-        who = "the patient"
-    else:
-        who = entry.actor.get_username() if entry.actor else entry.actor_email or "the portal"
-    changes = [(field, values[0], values[1]) for field, values in (entry.changes_dict or {}).items()]
-    return {
-        "when": entry.timestamp,
-        "who": who,
-        "action": entry.get_action_display(),
-        "object": entry.object_repr,
-        "read": data.get("read", ""),
-        "erased": data.get("erased", ""),
-        "changes": changes,
-    }
 
 
 _CHOICES_OF_ANSWER = {
@@ -219,3 +314,6 @@ class EmergencyScreenStopAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+install_home_counts(admin.site)

@@ -3,12 +3,15 @@
 The case stays, so that the clinic's anonymous counts (urgency, status,
 route, answers by age and sex) still add up; its name, email and phone go,
 its status link stops working (a new public id), its unsent reminders are
-cancelled, and the audit trail is scrubbed of the old values: an audit row
+cancelled, the free text staff wrote about the patient (internal notes, the
+notes on a step's moves and on a closed appointment) is erased, and the
+audit trail is scrubbed of the old values: an audit row
 must not keep what the erasure removed. The erasure itself is audited.
 """
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.conf import settings
@@ -16,14 +19,26 @@ from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import QuerySet
 
-from intake.models import Case, CaseStatus, Reminder, ReminderState
+from intake.models import Case, CaseNote, CaseStatus, Reminder, ReminderState
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("name", "email", "phone")
 # Reminder fields that may quote the patient's address (an SMTP error does).
 REMINDER_PERSONAL_FIELDS = ("last_error",)
 RETENTION_BATCH = 200
+
+
+def _staff_texts(case: Case) -> list[tuple[Any, QuerySet, str]]:
+    """The free-text fields staff write about a patient, per model: (model, the case's rows, field)."""
+    from referrals.models import Appointment, ReferralMove
+
+    return [
+        (CaseNote, CaseNote.objects.filter(case=case), "text"),
+        (ReferralMove, ReferralMove.objects.filter(referral__case=case), "note"),
+        (Appointment, Appointment.objects.filter(referral__case=case), "close_note"),
+    ]
 
 
 def case_erase(*, case: Case, now: datetime, reason: str, actor: AbstractBaseUser | None = None) -> bool:
@@ -37,6 +52,8 @@ def case_erase(*, case: Case, now: datetime, reason: str, actor: AbstractBaseUse
         unsent = [ReminderState.PENDING, ReminderState.QUEUED]
         case.reminders.filter(state__in=unsent).update(state=ReminderState.CANCELLED)
         case.reminders.update(last_error="")
+        for _model, rows, field in _staff_texts(case):
+            rows.exclude(**{field: ""}).update(**{field: ERASED})
         case.refresh_from_db()
         _scrub_audit(case)
         LogEntry.objects.log_create(
@@ -74,6 +91,13 @@ def _scrub_audit(case: Case) -> None:
     for entry in LogEntry.objects.filter(content_type=reminder_type, object_pk__in=reminder_pks):
         entry.changes = _scrub(entry.changes, REMINDER_PERSONAL_FIELDS)
         entry.save(update_fields=["changes"])
+    for model, rows, field in _staff_texts(case):
+        pks = [str(pk) for pk in rows.values_list("pk", flat=True)]
+        content_type = ContentType.objects.get_for_model(model)
+        for entry in LogEntry.objects.filter(content_type=content_type, object_pk__in=pks):
+            entry.changes = _scrub(entry.changes, (field,))
+            entry.changes_text, entry.serialized_data = "", None
+            entry.save(update_fields=["changes", "changes_text", "serialized_data"])
     AdminLogEntry.objects.filter(content_type=case_type, object_id=str(case.pk)).update(object_repr=str(case))
 
 

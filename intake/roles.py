@@ -7,6 +7,16 @@
   factor, give roles), the referral rules, the audit trail, erasure of a
   patient's personal data. Reads cases but does not triage or edit them.
 
+Care coordination adds to each role:
+
+- Front desk: internal notes (read, add), books, reschedules and cancels
+  appointments, records what happened to a step (referred, attended, no-show;
+  booked comes from booking).
+- Clinician: internal notes, every allowed move of a step (done, declined,
+  cancelled too: the clinical decisions), overrides of the route with a reason.
+- Clinic administrator: the clinic's locations (add, change, retire), and
+  reads everything else of care coordination without changing it.
+
 Nobody but a superuser holds a permission on the audit trail beyond viewing
 it, and the audit admin refuses edits and deletions to everyone.
 """
@@ -23,6 +33,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("intake", "change_case"),
         ("intake", "edit_contact"),
         ("intake", "view_reminder"),
+        ("intake", "view_casenote"),
+        ("intake", "add_casenote"),
+        ("referrals", "view_referral"),
+        ("referrals", "move_referral"),
+        ("referrals", "view_referralmove"),
+        ("referrals", "view_appointment"),
+        ("referrals", "book_appointment"),
     ],
     CLINICIAN: [
         ("intake", "view_case"),
@@ -32,6 +49,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "view_route"),
         ("referrals", "view_routestep"),
         ("intake", "view_emergencyscreenstop"),
+        ("intake", "view_casenote"),
+        ("intake", "add_casenote"),
+        ("referrals", "view_referral"),
+        ("referrals", "move_referral"),
+        ("referrals", "view_referralmove"),
+        ("referrals", "view_appointment"),
+        ("referrals", "view_routerevision"),
+        ("referrals", "view_revisionstep"),
+        ("referrals", "override_route"),
     ],
     CLINIC_ADMINISTRATOR: [
         ("auth", "view_user"),
@@ -48,6 +74,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "view_route"),
         ("referrals", "view_routestep"),
         ("intake", "view_emergencyscreenstop"),
+        ("intake", "view_casenote"),
+        ("referrals", "view_referral"),
+        ("referrals", "view_referralmove"),
+        ("referrals", "view_appointment"),
+        ("referrals", "view_routerevision"),
+        ("referrals", "view_revisionstep"),
+        ("referrals", "view_location"),
+        ("referrals", "add_location"),
+        ("referrals", "change_location"),
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

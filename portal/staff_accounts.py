@@ -22,6 +22,9 @@ class StaffUserAdmin(UserAdmin):
         users = super().get_queryset(request)
         return users if request.user.is_superuser else users.filter(is_superuser=False)
 
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or _is_assignee_search(request)
+
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
@@ -40,6 +43,20 @@ class StaffUserAdmin(UserAdmin):
             for device in devices_for_user(user, confirmed=None):
                 device.delete()
         messages.success(request, f"Reset the second factor of {len(users)} account(s).")
+
+
+def _is_assignee_search(request: HttpRequest) -> bool:
+    """The case page's search for an assignee: open to those who may assign cases, showing
+    usernames of active staff only (the field's own limit), never the accounts' pages."""
+    match = request.resolver_match
+    return (
+        match is not None
+        and match.url_name == "autocomplete"
+        and request.GET.get("app_label") == "intake"
+        and request.GET.get("model_name") == "case"
+        and request.GET.get("field_name") == "assigned_to"
+        and request.user.has_perm("intake.change_case")
+    )
 
 
 admin.site.unregister(User)

@@ -19,6 +19,7 @@ from django.urls import URLPattern, path, reverse
 from referrals.engine import suggest_route
 from referrals.forms import AnswersForm
 from referrals.intakes import FIELDS
+from referrals.models import Location
 from referrals.rulebook import Rule, get_rulebook
 from referrals.vocabulary import (
     Specialist,
@@ -193,3 +194,16 @@ def install(site: admin.AdminSite) -> None:
 
 
 install(admin.site)
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    """The places the clinic sees patients. A place is retired (inactive), never deleted: past
+    appointments keep pointing at it."""
+
+    list_display = ["name", "address", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "address"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Location | None = None) -> bool:
+        return False

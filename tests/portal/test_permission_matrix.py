@@ -5,6 +5,8 @@ that it does reach (or the reverse) fails here, and so does a model added to
 the admin without a line in MODEL_ACCESS.
 """
 
+from datetime import timedelta
+
 import pytest
 from auditlog.models import LogEntry
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -16,8 +18,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from intake.models import Case, CaseStatus, EmergencyScreenStop
+from intake.models import Case, CaseNote, CaseStatus, EmergencyScreenStop
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
+from referrals.appointments import appointment_book
+from referrals.models import Appointment, AppointmentState, Location, Referral, ReferralStatus, RouteRevision
 from tests.conftest import staff_login, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +45,16 @@ MODEL_ACCESS: dict[str, dict[str, set[str]]] = {
     "intake.EmergencyScreenStop": {CLINICIAN: {"view"}, CLINIC_ADMINISTRATOR: {"view"}},
     "otp_static.StaticDevice": {},
     "otp_totp.TOTPDevice": {},
+    "referrals.Location": {CLINIC_ADMINISTRATOR: {"view", "add", "change"}},
 }
+
+
+def case_page(name: str, *args: str):
+    """A case page's action, by the objects it acts on (the case first)."""
+    return lambda objects: reverse(f"admin:intake_case_{name}", args=[objects[arg].pk for arg in args])
+
+
+CARE = ("intake.Case",)
 # The staff pages that are not a model's.
 CUSTOM_PAGES = {
     "rules": ({CLINICIAN, CLINIC_ADMINISTRATOR}, lambda objects: reverse("admin:referrals_rules")),
@@ -54,6 +67,12 @@ CUSTOM_PAGES = {
         lambda objects: reverse("admin:intake_case_audit", args=[objects["intake.Case"].pk]),
     ),
     "console index": (set(PERSONAS), lambda objects: reverse("admin:index")),
+    "move a step": ({FRONT_DESK, CLINICIAN}, case_page("move", *CARE, "referral")),
+    "book a step": ({FRONT_DESK}, case_page("book", *CARE, "referral")),
+    "reschedule an appointment": ({FRONT_DESK}, case_page("reschedule", *CARE, "appointment")),
+    "cancel an appointment": ({FRONT_DESK}, case_page("cancel", *CARE, "appointment")),
+    "override the route": ({CLINICIAN}, case_page("override", *CARE)),
+    "add an internal note": ({FRONT_DESK, CLINICIAN}, case_page("note", *CARE)),
 }
 
 
@@ -84,7 +103,19 @@ def objects(alice) -> dict[str, object]:
         "otp_static.StaticDevice": StaticDevice.objects.create(user=owner, name="backup"),
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=owner, name="default"),
         "intake.EmergencyScreenStop": EmergencyScreenStop.objects.create(day=now.date(), count=1),
+        "referrals.Location": main_clinic(),
+        "referral": Referral.objects.get(case=alice, specialist="therapist"),
+        "appointment": appointment_book(
+            referral=Referral.objects.get(case=alice, specialist="neurologist"),
+            starts_at=now + timedelta(days=2),
+            location=main_clinic(),
+            by=owner,
+        ),
     }
+
+
+def main_clinic() -> Location:
+    return Location.objects.get_or_create(name="Main clinic", defaults={"address": "1 High Street"})[0]
 
 
 def model_pages(label: str, obj) -> dict[str, tuple[str, str]]:
@@ -235,3 +266,109 @@ def test_it_lets_nobody_edit_or_delete_audit_rows(client, objects, persona, admi
     assert bulk.status_code in (200, 302)
     entry.refresh_from_db()
     assert (entry.changes, entry.object_repr) == before
+
+
+def in_two_days() -> str:
+    return (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize(("persona", "booked"), [(p, p == FRONT_DESK) for p in PERSONAS])
+def test_it_lets_only_front_desk_book(client, alice, persona, booked):
+    client = persona_client(client, persona)
+    therapist = Referral.objects.get(case=alice, specialist="therapist")
+
+    client.post(
+        reverse("admin:intake_case_book", args=[alice.pk, therapist.pk]),
+        {"starts_at": in_two_days(), "minutes": "30", "location": main_clinic().pk, "with_whom": "Dr Lee"},
+    )
+
+    assert Appointment.objects.filter(referral=therapist, state=AppointmentState.BOOKED).exists() is booked
+
+
+@pytest.mark.parametrize(("persona", "cancelled"), [(p, p == FRONT_DESK) for p in PERSONAS])
+def test_it_lets_only_front_desk_cancel_an_appointment(client, objects, persona, cancelled):
+    client = persona_client(client, persona)
+    appointment = objects["appointment"]
+
+    client.post(reverse("admin:intake_case_cancel", args=[objects["intake.Case"].pk, appointment.pk]), {})
+
+    appointment.refresh_from_db()
+    assert (appointment.state == AppointmentState.CANCELLED) is cancelled
+
+
+@pytest.mark.parametrize(("persona", "overridden"), [(p, p == CLINICIAN) for p in PERSONAS])
+def test_it_lets_only_clinicians_override_a_route(client, alice, persona, overridden):
+    client = persona_client(client, persona)
+
+    client.post(
+        reverse("admin:intake_case_override", args=[alice.pk]),
+        {"action": "add_test", "test": "mri", "reason": "Numbness spreading"},
+    )
+
+    assert RouteRevision.objects.filter(route__case=alice).exists() is overridden
+
+
+@pytest.mark.parametrize(
+    ("persona", "referred", "done"),
+    [
+        (FRONT_DESK, True, False),
+        (CLINICIAN, True, True),
+        (CLINIC_ADMINISTRATOR, False, False),
+        (NOBODY, False, False),
+    ],
+)
+def test_it_lets_front_desk_record_moves_and_clinicians_decide(client, alice, persona, referred, done):
+    client = persona_client(client, persona)
+    therapist = Referral.objects.get(case=alice, specialist="therapist")
+    neurologist = Referral.objects.get(case=alice, specialist="neurologist")
+    neurologist.status = ReferralStatus.ATTENDED
+    neurologist.save()
+
+    client.post(reverse("admin:intake_case_move", args=[alice.pk, therapist.pk]), {"status": "referred"})
+    client.post(reverse("admin:intake_case_move", args=[alice.pk, neurologist.pk]), {"status": "done"})
+
+    therapist.refresh_from_db()
+    neurologist.refresh_from_db()
+    assert (therapist.status == ReferralStatus.REFERRED) is referred
+    assert (neurologist.status == ReferralStatus.DONE) is done
+
+
+@pytest.mark.parametrize(("persona", "noted"), [(p, p in (FRONT_DESK, CLINICIAN)) for p in PERSONAS])
+def test_it_lets_front_desk_and_clinicians_add_notes(client, alice, persona, noted):
+    client = persona_client(client, persona)
+
+    client.post(reverse("admin:intake_case_note", args=[alice.pk]), {"text": "Called, no answer."})
+
+    assert CaseNote.objects.filter(case=alice).exists() is noted
+
+
+@pytest.mark.parametrize(
+    ("persona", "assigned", "triaged"),
+    [
+        (FRONT_DESK, True, False),
+        (CLINICIAN, True, True),
+        (CLINIC_ADMINISTRATOR, False, False),
+        (NOBODY, False, False),
+    ],
+)
+def test_it_lets_those_who_work_cases_assign_and_clinicians_mark_triaged(
+    client, alice, persona, assigned, triaged
+):
+    client = persona_client(client, persona)
+    changelist = reverse("admin:intake_case_changelist")
+
+    client.post(changelist, {"action": "assign_to_me", "_selected_action": [alice.pk]})
+    client.post(changelist, {"action": "mark_triaged", "_selected_action": [alice.pk]})
+
+    alice.refresh_from_db()
+    assert (alice.assigned_to is not None) is assigned
+    assert (alice.status == CaseStatus.TRIAGED) is triaged
+
+
+@pytest.mark.parametrize(("persona", "added"), [(p, p == CLINIC_ADMINISTRATOR) for p in PERSONAS])
+def test_it_lets_only_administrators_add_locations(client, persona, added):
+    client = persona_client(client, persona)
+
+    client.post(reverse("admin:referrals_location_add"), {"name": "East wing", "address": "", "active": "on"})
+
+    assert Location.objects.filter(name="East wing").exists() is added
