@@ -94,13 +94,13 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _integer_text(text: str) -> int:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _Unreadable(f"input: a number of {len(text)} digits is too long (most {MAX_NUMBER_CHARS})")
+        raise _Unreadable(f"input: a number of {len(text)} digits is too long (at most {MAX_NUMBER_CHARS})")
     return int(text)
 
 
 def _float_text(text: str) -> float:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _Unreadable(f"input: a number of {len(text)} characters is too long (most {MAX_NUMBER_CHARS})")
+        raise _Unreadable(f"input: a number of {len(text)} characters is too long (at most {MAX_NUMBER_CHARS})")
     value = float(text)
     if not math.isfinite(value):
         raise _Unreadable(f"input: the number {shown(text)} is too large")

@@ -118,7 +118,7 @@ def test_it_reads_from_a_given_stream_and_pretty_prints():
 @pytest.mark.parametrize(
     ("raw", "line"),
     [
-        (b'{"age": ' + b"7" * 5000 + b"}", "input: a number of 5000 digits is too long (most 32)"),
+        (b'{"age": ' + b"7" * 5000 + b"}", "input: a number of 5000 digits is too long (at most 32)"),
         (b"[" * 100_000, "input: nested more than 16 deep"),
     ],
     ids=["integer-of-5000-digits", "nested-100000-deep"],
