@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from intake import views
 
@@ -7,4 +7,5 @@ app_name = "intake"
 urlpatterns = [
     path("", views.intake_form, name="form"),
     path("status/<str:token>/", views.case_status, name="status"),
+    path("", include("intake.subscription_urls")),
 ]

@@ -8,4 +8,5 @@ admin.site.index_title = "Cases and referrals"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
+    path("", include("referrals.urls")),
 ]
