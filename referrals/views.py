@@ -17,6 +17,7 @@ from referrals.appointment_links import (
     appointment_patient_cancel,
     appointment_patient_confirm,
 )
+from referrals.models import Appointment, AppointmentState
 
 TEMPLATE = "referrals/appointment_link.html"
 PROBLEM_STATUS = {"invalid": 404}
@@ -48,12 +49,14 @@ def _link(request: HttpRequest, pk: int, token: str, action: str) -> HttpRespons
     result = act(appointment=appointment)
     if result.done:
         return _page(request, action, "confirmed" if action == "confirm" else "cancelled", appointment)
-    if result.appointment.state == "booked":
+    if result.appointment.state == AppointmentState.BOOKED:
         return _page(request, action, "confirmed_already", appointment)
     return _page(request, action, f"closed_{result.appointment.state}", appointment, status=410)
 
 
-def _page(request, action, outcome, appointment, status=200) -> HttpResponse:
+def _page(
+    request: HttpRequest, action: str, outcome: str, appointment: Appointment | None, status: int = 200
+) -> HttpResponse:
     context = {
         "action": action,
         "outcome": outcome,
