@@ -15,6 +15,7 @@ so that mail clients fold a rare duplicate into one.
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from intake.alerts import alert_is_wanted, alert_recipients, alert_reminder_failed, alerts_for_new_case
+from intake.care_reminders import TO_BOOK
 from intake.emails import reminder_message
 from intake.models import REQUESTED_KINDS, Case, CaseStatus, Reminder, ReminderKind, ReminderState
 from referrals.models import AppointmentState, ReferralStatus
@@ -73,9 +75,19 @@ def reminders_claim_due(*, now: datetime) -> list[int]:
     return won
 
 
+# What each patient email needs to still make sense when its turn comes.
+STILL_WANTED: dict[str, Callable[[Reminder, datetime], bool]] = {
+    ReminderKind.BOOK_THERAPIST: lambda r, now: r.case.status in (CaseStatus.NEW, CaseStatus.TRIAGED),
+    ReminderKind.APPOINTMENT: lambda r, now: (
+        r.appointment.state == AppointmentState.BOOKED and r.appointment.starts_at > now
+    ),
+    ReminderKind.BOOK_NEXT_STEP: lambda r, now: r.referral.status in TO_BOOK,
+    ReminderKind.MISSED_VISIT: lambda r, now: r.referral.status == ReferralStatus.NO_SHOW,
+}
+
+
 def reminder_is_wanted(reminder: Reminder, *, now: datetime | None = None) -> bool:
     """Whether the email still makes sense now: the row may have waited for days."""
-    now = now or timezone.now()
     if reminder.is_staff_alert:
         return alert_is_wanted(reminder) and bool(alert_recipients(reminder.case))
     case = reminder.case
@@ -83,16 +95,8 @@ def reminder_is_wanted(reminder: Reminder, *, now: datetime | None = None) -> bo
         return False
     if not case.wants_reminders and reminder.kind not in REQUESTED_KINDS:
         return False
-    if reminder.kind == ReminderKind.BOOK_THERAPIST:
-        return case.status in (CaseStatus.NEW, CaseStatus.TRIAGED)
-    if reminder.kind == ReminderKind.APPOINTMENT:
-        appointment = reminder.appointment
-        return appointment.state == AppointmentState.BOOKED and appointment.starts_at > now
-    if reminder.kind == ReminderKind.BOOK_NEXT_STEP:
-        return reminder.referral.status in (ReferralStatus.SUGGESTED, ReferralStatus.REFERRED)
-    if reminder.kind == ReminderKind.MISSED_VISIT:
-        return reminder.referral.status == ReferralStatus.NO_SHOW
-    return True
+    check = STILL_WANTED.get(reminder.kind)
+    return check is None or check(reminder, now or timezone.now())
 
 
 def smtp_error_is_permanent(exc: Exception) -> bool:
