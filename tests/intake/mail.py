@@ -55,8 +55,9 @@ def link(message: Message, pattern: str) -> str:
 def beat_tick() -> list[int]:
     """What beat's dispatch does at the current (travelled) time; the real worker sends each id.
 
-    Returns the ids claimed, once the worker has finished with every row in hand
-    (a dispatch that an intake asked for after its commit may hold some too).
+    Returns the ids claimed, once the worker has finished with every row in hand.
+    A dispatch asked for after a commit may claim a due row first: assert on
+    what arrived and on the rows' states, not on which dispatch sent them.
     """
     claimed = reminders_claim_due(now=timezone.now())
     for reminder_id in claimed:
