@@ -1,5 +1,14 @@
-"""Emails to patients. They carry no health data: only a link to the case's
-status page behind a signed, expiring token."""
+"""Emails, to patients and to staff. One kind per email, each with its templates
+emails/<kind>_subject.txt and emails/<kind>_body.txt.
+
+Patient emails carry no health data: no symptoms, no urgency, no specialist,
+only dates, times, places and links behind signed tokens (the status page,
+an appointment's confirm and cancel links, the unsubscribe link). Each has
+List-Unsubscribe and the one-click List-Unsubscribe-Post header (RFC 8058).
+
+Staff alerts name the case number, what happened and the admin link; nothing
+about the patient's health, name or answers.
+"""
 
 from email.utils import parseaddr
 
@@ -7,13 +16,25 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from intake.models import Case, Reminder
+from intake.alerts import alert_recipients
+from intake.models import Case, Reminder, ReminderKind
 from portal.context_processors import clinic_contact
+from referrals.appointment_links import appointment_link_url
+from referrals.models import Appointment
 
 
 def status_url(case: Case) -> str:
     return settings.SITE_URL + reverse("intake:status", args=[case.status_token()])
+
+
+def unsubscribe_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("intake:email_unsubscribe", args=[case.email_preferences_token()])
+
+
+def admin_case_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("admin:intake_case_change", args=[case.pk])
 
 
 def _message_id(reminder: Reminder) -> str:
@@ -21,19 +42,60 @@ def _message_id(reminder: Reminder) -> str:
     return f"<reminder-{reminder.pk}.{reminder.case.public_id}@{domain}>"
 
 
+def appointment_details(appointment: Appointment) -> dict:
+    """When and where, as an email says it: never with whom (free text that may name a specialist)."""
+    starts = timezone.localtime(appointment.starts_at)
+    return {
+        "date": f"{starts:%A} {starts.day} {starts:%B %Y}",
+        "time": f"{starts:%H:%M}",
+        "place": appointment.location.calendar_text(),
+    }
+
+
 def reminder_message(reminder: Reminder) -> EmailMessage:
+    if reminder.is_staff_alert:
+        return _alert_message(reminder)
+    return _patient_message(reminder)
+
+
+def _patient_message(reminder: Reminder) -> EmailMessage:
+    case = reminder.case
     context = {
-        "case": reminder.case,
-        "status_url": status_url(reminder.case),
+        "case": case,
+        "status_url": status_url(case),
+        "unsubscribe_url": unsubscribe_url(case),
         **clinic_contact(),
         "link_days": settings.STATUS_LINK_MAX_AGE_DAYS,
     }
+    if reminder.appointment_id:
+        context["appointment"] = appointment_details(reminder.appointment)
+        context["confirm_url"] = appointment_link_url(reminder.appointment, "confirm")
+        context["cancel_url"] = appointment_link_url(reminder.appointment, "cancel")
+    headers = {
+        "Message-ID": _message_id(reminder),
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return _render(reminder, context, to=[case.email], headers=headers)
+
+
+def _alert_message(reminder: Reminder) -> EmailMessage:
+    case = reminder.case
+    context = {"case_number": case.pk, "admin_url": admin_case_url(case), **clinic_contact()}
+    if reminder.kind == ReminderKind.ALERT_NEW_CASE:
+        context["priority"] = case.get_urgency_display()
+    if reminder.appointment_id:
+        context["appointment"] = appointment_details(reminder.appointment)
+    if reminder.kind == ReminderKind.ALERT_REMINDER_FAILED:
+        failed = Reminder.objects.get(pk=int(reminder.key))
+        context["failed_kind"] = failed.get_kind_display()
+    return _render(
+        reminder, context, to=alert_recipients(case), headers={"Message-ID": _message_id(reminder)}
+    )
+
+
+def _render(reminder: Reminder, context: dict, *, to: list[str], headers: dict[str, str]) -> EmailMessage:
     template = f"emails/{reminder.kind}"
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}_body.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=[reminder.case.email],
-        headers={"Message-ID": _message_id(reminder)},
-    )
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=to, headers=headers)

@@ -9,6 +9,7 @@ from django.db.models import F
 from referrals.vocabulary import Urgency
 
 STATUS_TOKEN_SALT = "intake.case-status"
+EMAIL_PREFERENCES_SALT = "intake.email-preferences"
 
 
 class CaseStatus(models.TextChoices):
@@ -54,6 +55,13 @@ class Case(models.Model):
     # patient's personal data was erased.
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while the patient has turned reminder emails off (intake.subscription).
+    unsubscribed_at = models.DateTimeField(
+        "reminders turned off at",
+        null=True,
+        blank=True,
+        help_text="When the patient turned reminder emails off; empty while they receive them.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
@@ -86,10 +94,47 @@ class Case(models.Model):
         max_age = timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS)
         return signing.loads(token, salt=STATUS_TOKEN_SALT, max_age=max_age)
 
+    def email_preferences_token(self) -> str:
+        """A signed token for the unsubscribe link: it never expires, as RFC 8058 links must keep working."""
+        return signing.dumps(str(self.public_id), salt=EMAIL_PREFERENCES_SALT, compress=True)
+
+    @classmethod
+    def public_id_from_preferences_token(cls, token: str) -> str:
+        """Raises signing.BadSignature."""
+        return signing.loads(token, salt=EMAIL_PREFERENCES_SALT)
+
+    @property
+    def wants_reminders(self) -> bool:
+        return self.unsubscribed_at is None
+
 
 class ReminderKind(models.TextChoices):
+    """One kind per email, each with its templates emails/<kind>_subject.txt and _body.txt."""
+
     CONFIRMATION = "confirmation", "Confirmation of the request"
     BOOK_THERAPIST = "book_therapist", "Book the therapist visit"
+    APPOINTMENT = "appointment", "Appointment reminder"
+    BOOK_NEXT_STEP = "book_next_step", "Book the next step"
+    MISSED_VISIT = "missed_visit", "Missed visit: please book again"
+    ALERT_NEW_CASE = "alert_new_case", "Staff alert: a case to triage at once"
+    ALERT_UNTRIAGED = "alert_untriaged", "Staff alert: untriaged past its deadline"
+    ALERT_REMINDER_FAILED = "alert_reminder_failed", "Staff alert: an email could not be delivered"
+    ALERT_PATIENT_CANCELLED = "alert_patient_cancelled", "Staff alert: the patient cancelled"
+    ALERT_UNSUBSCRIBED = "alert_unsubscribed", "Staff alert: the patient turned reminders off"
+
+
+# Emails to staff (STAFF_ALERT_EMAILS and the case's assignee); every other kind goes to the patient.
+STAFF_ALERT_KINDS = frozenset(
+    {
+        ReminderKind.ALERT_NEW_CASE,
+        ReminderKind.ALERT_UNTRIAGED,
+        ReminderKind.ALERT_REMINDER_FAILED,
+        ReminderKind.ALERT_PATIENT_CANCELLED,
+        ReminderKind.ALERT_UNSUBSCRIBED,
+    }
+)
+# What the patient asked for themselves: sent even when they turned reminders off.
+REQUESTED_KINDS = frozenset({ReminderKind.CONFIRMATION})
 
 
 class ReminderState(models.TextChoices):
@@ -102,10 +147,23 @@ class ReminderState(models.TextChoices):
 
 
 class Reminder(models.Model):
-    """An email owed to a patient: the outbox row is the truth, Celery only carries its id."""
+    """An email owed to a patient or to staff: the outbox row is the truth, Celery only carries its id.
+
+    `key` tells apart the rows of one kind for one case (an appointment's id,
+    a step's specialist); the unique constraint makes each at most once.
+    """
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    key = models.CharField(max_length=60, blank=True, default="")
+    # The appointment an appointment reminder or a missed-visit email is about.
+    appointment = models.ForeignKey(
+        "referrals.Appointment", models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    # The step a "book your next step" email asks to book.
+    referral = models.ForeignKey(
+        "referrals.Referral", models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
     due_at = models.DateTimeField()
     state = models.CharField(max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -118,11 +176,15 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["state", "due_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["case", "kind"], name="reminder_once_per_case_and_kind"),
+            models.UniqueConstraint(fields=["case", "kind", "key"], name="reminder_once_per_case_kind_key"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for case {self.case_id} ({self.state})"
+
+    @property
+    def is_staff_alert(self) -> bool:
+        return self.kind in STAFF_ALERT_KINDS
 
 
 # --- Internal notes: staff-only, never on a patient's page or in an email.

@@ -1,7 +1,10 @@
 """The reminder outbox: rows written with the case, claimed and sent by Celery.
 
-A reminder moves pending -> queued -> sending -> sent (or back to pending
-with a backoff after an SMTP error, and failed after the last attempt).
+Every email goes through here, to patients and to staff (intake.alerts)
+alike. A reminder moves pending -> queued -> sending -> sent (or back to
+pending with a backoff after a transient SMTP error or a lost connection,
+and failed at once on a permanent 5xx reply or after the last attempt; a
+patient email failed for good alerts staff).
 Each move is a conditional update on the row's current state, so when two
 dispatchers or two deliveries of the same Celery message race, exactly one
 wins. A queued id that no worker picked up (Redis or the worker was down)
@@ -12,14 +15,19 @@ so that mail clients fold a rare duplicate into one.
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from intake.alerts import alert_is_wanted, alert_recipients, alert_reminder_failed, alerts_for_new_case
+from intake.care_reminders import TO_BOOK
 from intake.emails import reminder_message
-from intake.models import Case, CaseStatus, Reminder, ReminderKind, ReminderState
+from intake.models import REQUESTED_KINDS, Case, CaseStatus, Reminder, ReminderKind, ReminderState
+from referrals.models import AppointmentState, ReferralStatus
 from referrals.vocabulary import Urgency
 
 logger = logging.getLogger(__name__)
@@ -42,6 +50,7 @@ def reminders_for_new_case(case: Case, *, now: datetime) -> list[Reminder]:
     return [
         Reminder(case=case, kind=ReminderKind.CONFIRMATION, due_at=now),
         Reminder(case=case, kind=ReminderKind.BOOK_THERAPIST, due_at=now + BOOKING_DELAY[case.urgency]),
+        *alerts_for_new_case(case, now=now),
     ]
 
 
@@ -66,12 +75,44 @@ def reminders_claim_due(*, now: datetime) -> list[int]:
     return won
 
 
-def reminder_is_wanted(reminder: Reminder) -> bool:
-    if reminder.case.status == CaseStatus.CLOSED:
+# What each patient email needs to still make sense when its turn comes.
+STILL_WANTED: dict[str, Callable[[Reminder, datetime], bool]] = {
+    ReminderKind.BOOK_THERAPIST: lambda r, now: r.case.status in (CaseStatus.NEW, CaseStatus.TRIAGED),
+    ReminderKind.APPOINTMENT: lambda r, now: (
+        r.appointment.state == AppointmentState.BOOKED and r.appointment.starts_at > now
+    ),
+    ReminderKind.BOOK_NEXT_STEP: lambda r, now: r.referral.status in TO_BOOK,
+    ReminderKind.MISSED_VISIT: lambda r, now: r.referral.status == ReferralStatus.NO_SHOW,
+}
+
+
+def reminder_is_wanted(reminder: Reminder, *, now: datetime | None = None) -> bool:
+    """Whether the email still makes sense now: the row may have waited for days."""
+    if reminder.is_staff_alert:
+        return alert_is_wanted(reminder) and bool(alert_recipients(reminder.case))
+    case = reminder.case
+    if case.status == CaseStatus.CLOSED:
         return False
-    if reminder.kind == ReminderKind.BOOK_THERAPIST:
-        return reminder.case.status in (CaseStatus.NEW, CaseStatus.TRIAGED)
-    return True
+    if not case.wants_reminders and reminder.kind not in REQUESTED_KINDS:
+        return False
+    check = STILL_WANTED.get(reminder.kind)
+    return check is None or check(reminder, now or timezone.now())
+
+
+def smtp_error_is_permanent(exc: Exception) -> bool:
+    """A 5xx reply about this email: sending it again would be refused again.
+
+    A refused login (530, 535) is the portal's own settings, not the email:
+    it is retried, like a 4xx reply or a lost connection.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
 
 
 def reminder_send(*, reminder_id: int) -> str | None:
@@ -82,8 +123,10 @@ def reminder_send(*, reminder_id: int) -> str | None:
     )
     if claimed != 1:
         return None
-    reminder = Reminder.objects.select_related("case").get(pk=reminder_id)
-    if not reminder_is_wanted(reminder):
+    reminder = Reminder.objects.select_related(
+        "case__assigned_to", "appointment__location", "referral"
+    ).get(pk=reminder_id)
+    if not reminder_is_wanted(reminder, now=now):
         return _finish(reminder, ReminderState.CANCELLED)
     try:
         reminder_message(reminder).send()
@@ -101,7 +144,11 @@ def _finish(reminder: Reminder, state: str, **fields) -> str:
 def _record_failure(reminder: Reminder, exc: Exception, *, now: datetime) -> str:
     error = f"{type(exc).__name__}: {exc}"[:500]
     logger.warning("reminder %s attempt %s failed: %s", reminder.pk, reminder.attempts, type(exc).__name__)
-    if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        return _finish(reminder, ReminderState.FAILED, last_error=error)
+    if smtp_error_is_permanent(exc) or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        with transaction.atomic():
+            state = _finish(reminder, ReminderState.FAILED, last_error=error)
+            if state == ReminderState.FAILED and not reminder.is_staff_alert:
+                alert_reminder_failed(reminder)
+        return state
     due_at = now + retry_delay(reminder.attempts)
     return _finish(reminder, ReminderState.PENDING, last_error=error, due_at=due_at, claimed_at=None)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from intake import views
 from intake.journey import IntakeWizard
@@ -14,4 +14,5 @@ urlpatterns = [
     path("questions/", intake_questions, name="questions_start"),
     path("questions/<slug:step>/", intake_questions, name="questions"),
     path("status/<str:token>/", views.case_status, name="status"),
+    path("", include("intake.subscription_urls")),
 ]

@@ -215,6 +215,19 @@ else:
 STATUS_LINK_MAX_AGE_DAYS = env_int("STATUS_LINK_MAX_AGE_DAYS", 30, minimum=1)
 # A reminder is tried this many times before it is marked failed.
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
+# The appointment reminder goes this many hours before the visit.
+APPOINTMENT_REMINDER_HOURS = env_int("APPOINTMENT_REMINDER_HOURS", 24, minimum=1)
+# Staff are alerted when a case is still untriaged this many minutes after the
+# intake. The defaults are the urgency time frames (referrals.vocabulary); an
+# emergency's is "now", which the alert sent with the intake covers, so its
+# untriaged alert follows 15 minutes later.
+UNTRIAGED_ALERT_MINUTES = {
+    "emergency": env_int("UNTRIAGED_ALERT_MINUTES_EMERGENCY", 15, minimum=1),
+    "urgent": env_int("UNTRIAGED_ALERT_MINUTES_URGENT", 24 * 60, minimum=1),
+    "soon": env_int("UNTRIAGED_ALERT_MINUTES_SOON", 7 * 24 * 60, minimum=1),
+    "routine": env_int("UNTRIAGED_ALERT_MINUTES_ROUTINE", 28 * 24 * 60, minimum=1),
+    "self_care": env_int("UNTRIAGED_ALERT_MINUTES_SELF_CARE", 42 * 24 * 60, minimum=1),
+}
 
 
 def _broker() -> tuple[str, dict]:
@@ -236,6 +249,9 @@ def _broker() -> tuple[str, dict]:
 
 
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _broker()
+# Seconds the web process's background publish ("send what is due now") waits on
+# the broker, to connect and for each reply, before leaving the work to beat.
+BROKER_PUBLISH_TIMEOUT = env_int("BROKER_PUBLISH_TIMEOUT", 2, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -245,6 +261,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "reminders-dispatch": {"task": "intake.tasks.reminders_dispatch", "schedule": 60.0},
+    "alerts-untriaged": {"task": "intake.tasks.alerts_untriaged", "schedule": 300.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # The worker and beat log through LOGGING below (and so its redaction filter), not a handler of their own.

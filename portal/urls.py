@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/", include((two_factor_core, "two_factor"))),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
+    path("", include("referrals.urls")),
 ]
 
 handler400 = "portal.errors.bad_request"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from intake.care_reminders import reminders_on_booked, reminders_on_cancelled, reminders_on_rescheduled
 from intake.models import Case
 from referrals.models import Appointment, AppointmentState, Location, Referral, ReferralStatus
 from referrals.referral_status import case_status_sync, referral_lock, referral_record_move
@@ -52,6 +53,7 @@ def appointment_book(
         )
         referral_record_move(referral=locked, to=ReferralStatus.BOOKED, by=by, note=_booked_note(appointment))
         case_status_sync(case=locked.case)
+        reminders_on_booked(appointment=appointment)
     referral.refresh_from_db()
     return appointment
 
@@ -90,6 +92,7 @@ def appointment_reschedule(
             sequence=old.sequence + 1,
             replaces=old,
         )
+        reminders_on_rescheduled(old=old, new=new)
     appointment.refresh_from_db()
     return new
 
@@ -109,6 +112,7 @@ def appointment_cancel(
         move_note = "Appointment cancelled" + (f": {note}" if note else ".")
         referral_record_move(referral=referral, to=ReferralStatus.REFERRED, by=by, note=move_note)
         case_status_sync(case=referral.case)
+        reminders_on_cancelled(appointment=locked)
     appointment.refresh_from_db()
     return appointment
 

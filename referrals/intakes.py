@@ -100,7 +100,9 @@ def _integer_text(text: str) -> int:
 
 def _float_text(text: str) -> float:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _Unreadable(f"input: a number of {len(text)} characters is too long (at most {MAX_NUMBER_CHARS})")
+        raise _Unreadable(
+            f"input: a number of {len(text)} characters is too long (at most {MAX_NUMBER_CHARS})"
+        )
     value = float(text)
     if not math.isfinite(value):
         raise _Unreadable(f"input: the number {shown(text)} is too large")

@@ -311,6 +311,8 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     close_note = models.TextField(blank=True)
+    # When the patient confirmed they will come, from their reminder's link.
+    confirmed_at = models.DateTimeField("confirmed by the patient at", null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from intake.care_reminders import reminders_on_outcome
 from intake.models import Case, CaseStatus
 from referrals.models import (
     FINISHED_STATUSES,
@@ -134,6 +135,7 @@ def referral_move(
             appointment.close(OUTCOME_APPOINTMENT_STATE[to], by=by, note=note)
         move = referral_record_move(referral=locked, to=to, by=by, note=note)
         case_status_sync(case=locked.case)
+        reminders_on_outcome(referral=locked, to=to, appointment=appointment)
     referral.refresh_from_db()
     return move
 

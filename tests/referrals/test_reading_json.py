@@ -62,7 +62,8 @@ def test_it_reads_nesting_as_deep_as_it_allows():
 
 
 def test_it_refuses_an_integer_of_five_thousand_digits():
-    assert problem(b'{"age": ' + b"9" * 5000 + b"}") == "input: a number of 5000 digits is too long (at most 32)"
+    expected = "input: a number of 5000 digits is too long (at most 32)"
+    assert problem(b'{"age": ' + b"9" * 5000 + b"}") == expected
 
 
 def test_it_refuses_a_float_too_long_or_too_large():
