@@ -53,9 +53,9 @@ def _fill(chart_id: str, pattern: str) -> str:
     return f' fill="url(#{chart_id}-{pattern})"'
 
 
-def _svg(chart_id: str, title: str, height: int, body: str, width: int = WIDTH) -> SafeString:
+def _svg(chart_id: str, title: str, height: int, body: str, width: int, kind: str) -> SafeString:
     return mark_safe(  # noqa: S308 (every text in body is escaped where it is made)
-        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart chart-{kind}" id="{chart_id}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(title)}</title>'
         f"{_defs(chart_id)}{body}</svg>"
@@ -79,7 +79,7 @@ def bar_rows(chart_id: str, title: str, bars: list[Bar]) -> SafeString:
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 14}" class="value">'
             f"{escape(bar.text)}</text></g>"
         )
-    return _svg(chart_id, title, len(bars) * ROW_HEIGHT + 8, "".join(rows), ROWS_WIDTH)
+    return _svg(chart_id, title, len(bars) * ROW_HEIGHT + 8, "".join(rows), ROWS_WIDTH, "rows")
 
 
 DAY_CHART_HEIGHT = 200
@@ -95,7 +95,7 @@ def day_bars(chart_id: str, title: str, counts: dict[date, int], *, pattern: str
     top = max(counts.values(), default=0) or 1
     slot = WIDTH / max(len(days), 1)
     plot = DAY_CHART_HEIGHT - AXIS_HEIGHT - VALUE_ROOM
-    every = max(math.ceil(len(days) / 10), 1)
+    every = max(math.ceil(len(days) / 6), 1)
     parts = [
         f'<line x1="0" y1="{DAY_CHART_HEIGHT - AXIS_HEIGHT}" x2="{WIDTH}" '
         f'y2="{DAY_CHART_HEIGHT - AXIS_HEIGHT}" class="axis"/>'
@@ -122,4 +122,4 @@ def day_bars(chart_id: str, title: str, counts: dict[date, int], *, pattern: str
                 f'<text x="{at:.1f}" y="{DAY_CHART_HEIGHT - 6}" class="label" '
                 f'text-anchor="{anchor}">{day:%d %b}</text>'
             )
-    return _svg(chart_id, title, DAY_CHART_HEIGHT, "".join(parts))
+    return _svg(chart_id, title, DAY_CHART_HEIGHT, "".join(parts), WIDTH, "days")

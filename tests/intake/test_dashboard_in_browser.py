@@ -14,7 +14,7 @@ from intake.submission import intake_submit
 from referrals.appointments import appointment_book
 from referrals.models import ReferralStatus
 from referrals.referral_status import referral_move
-from tests.conftest import ALICE_ANSWERS, BOB_ANSWERS, staff_member
+from tests.conftest import ALICE_ANSWERS, BOB_ANSWERS, PHONE, staff_member
 from tests.intake.test_case_page_in_browser import sign_in
 from tests.referrals.care import place, referral
 
@@ -100,3 +100,18 @@ def test_it_draws_the_dashboard_at_desktop_width(browser, live_server, clinician
     width, height = png_size(shot)
     assert width <= DESKTOP["width"] and height > 600
     assert not [text for text in warnings if "Content Security Policy" in text]
+
+
+def test_it_fits_the_dashboard_on_a_phone(browser, live_server, clinician, tmp_path):
+    a_month_of_cases(clinician)
+    page = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    sign_in(page, live_server, clinician)
+
+    page.locator(".dashboard-grid").screenshot(path=str(tmp_path / "dashboard-phone.png"))
+    charts = page.locator("svg.chart").all()
+
+    assert len(charts) == 6
+    for chart in charts:
+        box = chart.bounding_box()
+        assert box and box["width"] > 200 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.get_by_label("From").is_visible() and page.get_by_role("button", name="Show").is_visible()
