@@ -62,7 +62,9 @@ class PeriodForm(forms.Form):
             return cleaned
         end = cleaned.get("end") or self.today
         start = cleaned.get("start") or Period.ending(end).first
-        if end < start:
+        if end < start and not cleaned.get("end"):
+            self.add_error("start", "From: the first day is after today; choose a To as well.")
+        elif end < start:
             self.add_error("end", "To: the last day must not be before the first day (From).")
         elif (end - start).days + 1 > MAX_DAYS:
             self.add_error("start", f"From: the range can cover at most {MAX_DAYS} days; choose a later day.")

@@ -77,6 +77,7 @@ def test_it_shows_a_chosen_range(client, clinic_admin, clock):
         ("yesterday", "2026-02-01", "From: enter the first day as a date, like 2026-11-01."),
         ("2026-02-01", "soon", "To: enter the last day as a date, like 2026-11-30."),
         ("2026-02-10", "2026-02-01", "To: the last day must not be before the first day (From)."),
+        ("2026-04-01", "", "From: the first day is after today; choose a To as well."),
         ("2024-01-01", "2026-02-01", "From: the range can cover at most 366 days; choose a later day."),
     ],
 )
