@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from intake.admin_casework import AssigneeSelect, assign_page, cases_assign, note_view, notes_context
+from intake.admin_dashboard import install_dashboard
 from intake.admin_queue import (
     QueueViewFilter,
     case_duplicates,
@@ -212,7 +213,7 @@ class CaseAdmin(admin.ModelAdmin):
         now, count = timezone.now(), 0
         for case in cases.filter(status=CaseStatus.NEW, erased_at__isnull=True):
             case.set_status(CaseStatus.TRIAGED, now=now)
-            case.save(update_fields=["status", "closed_at"])
+            case.save(update_fields=["status", "closed_at", "triaged_at"])
             count += 1
         messages.success(request, f"Marked {count} new case(s) triaged.")
 
@@ -317,3 +318,4 @@ class EmergencyScreenStopAdmin(admin.ModelAdmin):
 
 
 install_home_counts(admin.site)
+install_dashboard(admin.site)

@@ -62,6 +62,8 @@ class Case(models.Model):
         blank=True,
         help_text="When the patient turned reminder emails off; empty while they receive them.",
     )
+    # When staff first moved the case on from new: time to triage counts to here.
+    triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "urgency"])]
@@ -69,18 +71,22 @@ class Case(models.Model):
             ("edit_contact", "Can edit a patient's contact details"),
             ("triage_case", "Can triage a case (change its status)"),
             ("erase_case", "Can erase a patient's personal data"),
+            ("view_dashboard", "Can view the clinic's dashboard"),
         ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.name}"
 
     def set_status(self, status: str, *, now: datetime) -> None:
-        """Change the status, keeping when the case was closed (for RETENTION_DAYS)."""
+        """Change the status, keeping when the case was closed (for RETENTION_DAYS) and first triaged."""
+        if self.status == CaseStatus.NEW and status != CaseStatus.NEW and self.triaged_at is None:
+            self.triaged_at = now
         if status == CaseStatus.CLOSED and self.status != CaseStatus.CLOSED:
             self.closed_at = now
         elif status != CaseStatus.CLOSED:
             self.closed_at = None
         self.status = status
+
     def status_explained(self) -> str:
         return STATUS_EXPLANATIONS[self.status]
 

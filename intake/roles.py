@@ -17,6 +17,10 @@ Care coordination adds to each role:
 - Clinic administrator: the clinic's locations (add, change, retire), and
   reads everything else of care coordination without changing it.
 
+The clinic's dashboard on the console's home (intakes, time to triage, steps,
+reminders) is for clinicians and clinic administrators; front desk works from
+the queue and its waiting counts.
+
 Nobody but a superuser holds a permission on the audit trail beyond viewing
 it, and the audit admin refuses edits and deletions to everyone.
 """
@@ -58,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "view_routerevision"),
         ("referrals", "view_revisionstep"),
         ("referrals", "override_route"),
+        ("intake", "view_dashboard"),
     ],
     CLINIC_ADMINISTRATOR: [
         ("auth", "view_user"),
@@ -83,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "view_location"),
         ("referrals", "add_location"),
         ("referrals", "change_location"),
+        ("intake", "view_dashboard"),
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

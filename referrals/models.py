@@ -258,6 +258,8 @@ class ReferralMove(models.Model):
 
     class Meta:
         ordering = ["referral", "at", "id"]
+        # The dashboard counts moves by where they went, over a date range.
+        indexes = [models.Index(fields=["to_status", "at"], name="referrals_move_to_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} ({self.at:%Y-%m-%d %H:%M})"

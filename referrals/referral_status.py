@@ -92,8 +92,10 @@ def case_status_sync(*, case: Case) -> str:
     suggested = ReferralStatus.SUGGESTED
     derived = case_status_from_steps(statuses.get(step.specialist, suggested) for step in steps)
     if derived and derived != case.status:
-        Case.objects.filter(pk=case.pk).update(status=derived)
-        case.status = derived
+        case.set_status(derived, now=timezone.now())
+        Case.objects.filter(pk=case.pk).update(
+            status=case.status, closed_at=case.closed_at, triaged_at=case.triaged_at
+        )
     return case.status
 
 

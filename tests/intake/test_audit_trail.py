@@ -32,7 +32,8 @@ def test_it_records_who_changed_a_case_with_the_old_and_new_values(client, nurse
 
     [change] = entries(alice, UPDATE)
     assert change.actor == nurse
-    assert change.changes == {"status": ["new", "triaged"]}
+    assert set(change.changes) == {"status", "triaged_at"}
+    assert change.changes["status"] == ["new", "triaged"] and change.changes["triaged_at"][0] is None
 
 
 def test_it_records_every_staff_read_of_a_case_page(client, front_desk, alice):

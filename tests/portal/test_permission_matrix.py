@@ -372,3 +372,23 @@ def test_it_lets_only_administrators_add_locations(client, persona, added):
     client.post(reverse("admin:referrals_location_add"), {"name": "East wing", "address": "", "active": "on"})
 
     assert Location.objects.filter(name="East wing").exists() is added
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_dashboard"),
+    [(FRONT_DESK, False), (CLINICIAN, True), (CLINIC_ADMINISTRATOR, True), (NOBODY, False)],
+)
+def test_it_shows_the_dashboard_only_to_clinicians_and_administrators(client, alice, persona, sees_dashboard):
+    client = persona_client(client, persona)
+
+    response = client.get(reverse("admin:index"), {"start": "2020-01-01", "end": "2020-01-31"})
+
+    assert response.status_code == 200
+    assert ('id="dashboard"' in response.content.decode()) is sees_dashboard
+    assert ("dashboard" in response.context) is sees_dashboard
+
+
+def test_it_sends_anonymous_visitors_from_the_dashboard_to_sign_in(client, alice):
+    response = client.get(reverse("admin:index"), {"start": "2020-01-01", "end": "2020-01-31"})
+
+    assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
