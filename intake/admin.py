@@ -219,3 +219,5 @@ class EmergencyScreenStopAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+from intake import admin_api_tokens  # noqa: E402,F401  (the API tokens' admin)

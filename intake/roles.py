@@ -5,7 +5,8 @@
   the referral rules.
 - Clinic administrator: staff accounts (create, unlock, reset a second
   factor, give roles), the referral rules, the audit trail, erasure of a
-  patient's personal data. Reads cases but does not triage or edit them.
+  patient's personal data, staff members' API tokens (make and revoke).
+  Reads cases but does not triage or edit them.
 
 Nobody but a superuser holds a permission on the audit trail beyond viewing
 it, and the audit admin refuses edits and deletions to everyone.
@@ -48,6 +49,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "view_route"),
         ("referrals", "view_routestep"),
         ("intake", "view_emergencyscreenstop"),
+        ("intake", "view_apitoken"),
+        ("intake", "add_apitoken"),
+        ("intake", "change_apitoken"),
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

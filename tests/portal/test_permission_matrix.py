@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from intake.api_tokens import api_token_issue
 from intake.models import Case, CaseStatus, EmergencyScreenStop
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
 from tests.conftest import staff_login, staff_member
@@ -39,6 +40,8 @@ MODEL_ACCESS: dict[str, dict[str, set[str]]] = {
     "axes.AccessFailureLog": {},
     "auditlog.LogEntry": {CLINIC_ADMINISTRATOR: {"view"}},
     "intake.EmergencyScreenStop": {CLINICIAN: {"view"}, CLINIC_ADMINISTRATOR: {"view"}},
+    # Made and revoked (a change), never deleted: the audit trail names whose token made a call.
+    "intake.ApiToken": {CLINIC_ADMINISTRATOR: {"view", "add", "change"}},
     "otp_static.StaticDevice": {},
     "otp_totp.TOTPDevice": {},
 }
@@ -84,6 +87,7 @@ def objects(alice) -> dict[str, object]:
         "otp_static.StaticDevice": StaticDevice.objects.create(user=owner, name="backup"),
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=owner, name="default"),
         "intake.EmergencyScreenStop": EmergencyScreenStop.objects.create(day=now.date(), count=1),
+        "intake.ApiToken": api_token_issue(user=owner, name="records")[0],
     }
 
 
