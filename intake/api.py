@@ -21,7 +21,7 @@ from pydantic import BeforeValidator
 from intake.api_tokens import StaffSession, TokenAuth
 from intake.audit import audit_case_read, audit_search
 from intake.fhir import QUESTIONNAIRE_ID, case_bundle, questionnaire
-from intake.models import Case, CaseStatus, ReminderKind, ReminderState
+from intake.models import Case, CaseStatus, ReminderState
 from referrals.api import (
     STAFF_ERRORS,
     AppointmentOut,
@@ -109,7 +109,9 @@ class Routes(Schema):
 
 class ReminderOut(Schema):
     id: int
-    kind: ReminderKind
+    # A plain code, not an enum: the outbox gains kinds, and a row of a kind since retired
+    # must still read, not fail the whole case.
+    kind: str = Field(description="The email's kind in the outbox, e.g. confirmation.")
     state: ReminderState
     due_at: datetime
     sent_at: datetime | None

@@ -1,10 +1,10 @@
 """Per-user API tokens: made and revoked by a clinic administrator, checked on every API call.
 
-(And the staff console's session, for the console's own download links.)
-
 A token acts with its user's permissions, so a front-desk member's token
 reaches what the front desk may in the admin, and nothing more. It stops
-working when it is revoked or when its user is no longer active staff.
+working when it is revoked or when its user is no longer active staff. The
+console's own session (both factors) is the other way in, for the download
+links on its pages.
 """
 
 import hashlib

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from intake.models import Case, ReminderKind, ReminderState
 from referrals.forms import AnswersForm
@@ -297,6 +298,6 @@ def case_bundle(case: Case) -> dict[str, Any]:
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(case.public_id, "Bundle")),
         "type": "collection",
-        "timestamp": _instant(case.created_at),
+        "timestamp": _instant(timezone.now()),
         "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
     }

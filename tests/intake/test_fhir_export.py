@@ -1,5 +1,6 @@
 """The FHIR R4 export: the intake as a Questionnaire, a case as a Bundle; every resource validates (R4B)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
+from intake.casework import case_note_add
 from intake.fhir import PRIORITY, questionnaire
 from intake.models import Reminder, ReminderState
 from intake.submission import intake_submit
@@ -152,7 +154,9 @@ def references(value) -> list[str]:
 
 @pytest.fixture
 def clinician(db):
-    return staff("clinician", "view_case", "view_route", "override_route", "book_appointment")
+    return staff(
+        "clinician", "view_case", "view_route", "view_reminder", "override_route", "book_appointment"
+    )
 
 
 @pytest.fixture
@@ -289,6 +293,23 @@ def test_it_answers_the_questionnaire_with_the_patients_answers(client, alice, c
     for link_id, given in answers.items():
         allowed = [o.get("valueCoding", {}).get("code") for o in asked[link_id].get("answerOption", [])]
         assert not allowed or all(a["valueCoding"]["code"] in allowed for a in given)
+
+
+def test_it_reads_the_same_busy_case_over_the_api(client, busy_case, clinician):
+    case = api_get(client, f"/cases/{busy_case.pk}", token_for(clinician)).json()
+
+    assert len(case["appointments"]) == 2
+    assert sorted(r["kind"] for r in case["reminders"]) == [
+        "appointment_reminder",
+        "book_therapist",
+        "confirmation",
+    ]
+
+
+def test_it_never_exports_internal_notes(client, alice, clinician):
+    case_note_add(case=alice, by=clinician, text="Talks fast; call after five")
+
+    assert "call after five" not in json.dumps(bundle_of(client, alice, clinician))
 
 
 def test_it_leaves_the_erased_patients_name_and_contact_out(client, alice, clinician):

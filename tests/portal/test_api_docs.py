@@ -21,7 +21,11 @@ def test_it_serves_the_docs_page_with_vendored_files_and_no_inline_script(client
     assert [tag for tag in re.findall(r"<script[^>]*>", page) if "src=" not in tag] == []
     assert not re.search(r"<style|\sstyle=", page)
     assert 'data-openapi-url="/api/v1/openapi.json"' in page
-    for name in ("vendor/swagger-ui/swagger-ui-bundle.js", "vendor/swagger-ui/swagger-ui.css", "js/api-docs.js"):
+    for name in (
+        "vendor/swagger-ui/swagger-ui-bundle.js",
+        "vendor/swagger-ui/swagger-ui.css",
+        "js/api-docs.js",
+    ):
         assert finders.find(name), name
 
 
@@ -29,7 +33,10 @@ def test_it_serves_the_docs_page_with_vendored_files_and_no_inline_script(client
 def test_it_shows_every_operation_in_chromium_without_breaking_the_policy(browser, live_server):
     page = browser.new_context().new_page()
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
 
     page.goto(live_server.url + "/api/v1/docs")
 

@@ -9,6 +9,7 @@ from io import BytesIO, StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 
 from referrals.engine import route_for
 from referrals.vocabulary import Symptom
@@ -66,6 +67,12 @@ def test_it_lists_each_problem_as_the_command_does(client, body):
 
     assert response.status_code == 422
     assert response.json() == {"problems": command_lines(body)}
+
+
+def test_it_takes_a_kiosks_call_without_a_csrf_cookie():
+    kiosk = Client(enforce_csrf_checks=True)
+
+    assert post(kiosk, json.dumps(ONCE).encode()).status_code == 200
 
 
 def test_it_routes_one_intake_per_call_not_a_batch(client):
