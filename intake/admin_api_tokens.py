@@ -33,6 +33,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
+    def get_form(self, request: HttpRequest, obj: ApiToken | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and not request.user.is_superuser:
+            # A token acts with its user's rights: nobody mints one stronger than they may see.
+            users = form.base_fields["user"]
+            users.queryset = users.queryset.filter(is_superuser=False)
+        return form
+
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
         return [] if obj is None else self.readonly_fields
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from intake.models import ApiToken
@@ -149,6 +150,16 @@ def test_it_offers_tokens_for_active_staff_only(client, clinic_admin, nurse):
     refused = client.post(reverse("admin:intake_apitoken_add"), {"user": patient_like.pk, "name": "x"})
 
     assert refused.status_code == 200 and "user" in refused.context["adminform"].form.errors
+    assert not ApiToken.objects.exists()
+
+
+def test_it_keeps_administrators_from_minting_a_superusers_token(client, clinic_admin):
+    head = User.objects.create_superuser("head", "head@clinic.example", "x")
+    staff_login(client, clinic_admin)
+
+    refused = client.post(reverse("admin:intake_apitoken_add"), {"user": head.pk, "name": "x"})
+
+    assert "user" in refused.context["adminform"].form.errors
     assert not ApiToken.objects.exists()
 
 
