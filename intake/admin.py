@@ -319,3 +319,4 @@ class EmergencyScreenStopAdmin(admin.ModelAdmin):
 
 install_home_counts(admin.site)
 install_dashboard(admin.site)
+from intake import admin_api_tokens  # noqa: E402,F401  (the API tokens' admin)

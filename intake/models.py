@@ -228,3 +228,37 @@ class EmergencyScreenStop(models.Model):
         """Add one stop to the day's count, in the database, so concurrent stops all count."""
         cls.objects.get_or_create(day=day)
         cls.objects.filter(day=day).update(count=F("count") + 1)
+
+
+# --- API tokens: a staff member's key to the JSON API, acting with their permissions.
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the token is shown once, when it is made.
+
+    A token is long and random, so a fast hash is enough: nobody can guess
+    one from its hash, and the lookup stays one indexed query per request.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the record system's name.")
+    # The first characters of the token, to tell tokens apart in the admin and in logs.
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}\u2026 ({self.name})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

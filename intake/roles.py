@@ -5,7 +5,8 @@
   the referral rules.
 - Clinic administrator: staff accounts (create, unlock, reset a second
   factor, give roles), the referral rules, the audit trail, erasure of a
-  patient's personal data. Reads cases but does not triage or edit them.
+  patient's personal data, staff members' API tokens (make and revoke).
+  Reads cases but does not triage or edit them.
 
 Care coordination adds to each role:
 
@@ -89,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("referrals", "add_location"),
         ("referrals", "change_location"),
         ("intake", "view_dashboard"),
+        ("intake", "view_apitoken"),
+        ("intake", "add_apitoken"),
+        ("intake", "change_apitoken"),
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

@@ -1,8 +1,9 @@
-"""A per-address limit on the patient pages, counted in Django's cache.
+"""A per-address limit on the patient pages and the public API, counted in Django's cache.
 
 Every page of the intake app (the form and the status pages, whatever their
-paths) counts against one budget per client address and minute; past it, the
-portal answers with its 429 page. The count lives in the cache, which is Redis
+paths) and every call routing an intake over the API count against one budget
+per client address and minute; past it, the portal answers with its 429 page
+(a JSON body for the API). The count lives in the cache, which is Redis
 in production, so every web process shares it.
 """
 
@@ -13,13 +14,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from portal.errors import error_page
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 LIMITED_NAMESPACES = {"intake"}
+# Public API calls that count against the same budget: routing an intake needs no sign-in.
+LIMITED_API_VIEWS = {"api:route_suggest"}
 
 
 def client_address(request: HttpRequest) -> str:
@@ -71,11 +74,16 @@ class PatientRateLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        if not settings.RATE_LIMIT_PER_MINUTE or request.resolver_match.namespace not in LIMITED_NAMESPACES:
+        match = request.resolver_match
+        api_call = match.view_name in LIMITED_API_VIEWS
+        if not settings.RATE_LIMIT_PER_MINUTE or not (api_call or match.namespace in LIMITED_NAMESPACES):
             return None
         retry_after = over_limit(request)
         if not retry_after:
             return None
-        response = error_page(429, request)
+        if api_call:
+            response = JsonResponse({"detail": "Too many requests: try again in a minute."}, status=429)
+        else:
+            response = error_page(429, request)
         response["Retry-After"] = str(retry_after)
         return response

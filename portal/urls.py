@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from two_factor.urls import core as two_factor_core
 
+from portal.api import api
+
 admin.site.site_header = "Clinic intake: staff console"
 admin.site.site_title = "Clinic staff console"
 admin.site.index_title = "Cases and referrals"
@@ -11,6 +13,7 @@ urlpatterns = [
     # Not the library's "disable two-factor" pages: the second factor is not optional.
     path("staff/", include((two_factor_core, "two_factor"))),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("intake.urls")),
     path("", include("referrals.urls")),
 ]

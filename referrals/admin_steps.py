@@ -32,7 +32,6 @@ from referrals.admin_forms import (
 )
 from referrals.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from referrals.models import (
-    REFERRAL_TRANSITIONS,
     Appointment,
     AppointmentState,
     Location,
@@ -41,25 +40,12 @@ from referrals.models import (
     ReferralStatus,
 )
 from referrals.overrides import change_description, route_compare, route_override
-from referrals.referral_status import TrackedStep, case_steps, referral_move
+from referrals.referral_status import TrackedStep, case_steps, referral_move, referral_move_targets
 from referrals.vocabulary import Test
 
 MOVE, BOOK, OVERRIDE = "referrals.move_referral", "referrals.book_appointment", "referrals.override_route"
-# Those who may move steps but not triage (the front desk) record what happened, not clinical decisions.
-DESK_MOVES = frozenset({ReferralStatus.REFERRED, ReferralStatus.ATTENDED, ReferralStatus.NO_SHOW})
-CLINICAL = "intake.triage_case"
-
-
 def move_targets(user: AbstractBaseUser, referral: Referral) -> list[tuple[str, str]]:
-    """The moves this member may record on this step now; booked comes from booking a visit."""
-    if not user.has_perm(MOVE):
-        return []
-    targets = set(REFERRAL_TRANSITIONS[referral.status]) - {ReferralStatus.BOOKED}
-    if referral.status == ReferralStatus.BOOKED:
-        targets.discard(ReferralStatus.REFERRED)  # by cancelling the appointment
-    if not user.has_perm(CLINICAL):
-        targets &= DESK_MOVES
-    return [(code, label) for code, label in ReferralStatus.choices if code in targets]
+    return referral_move_targets(user=user, referral=referral)
 
 
 def active_locations() -> list[tuple[int, str]]:

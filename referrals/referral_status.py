@@ -58,6 +58,25 @@ class TrackedStep:
         return self.referral.status in WAITING_STATUSES and (now or timezone.now()) > self.due_by
 
 
+# Those who may move steps but not triage (the front desk) record what
+# happened, not clinical decisions; "booked" comes from booking a visit.
+MOVE_PERMISSION = "referrals.move_referral"
+CLINICAL_PERMISSION = "intake.triage_case"
+DESK_MOVES = frozenset({ReferralStatus.REFERRED, ReferralStatus.ATTENDED, ReferralStatus.NO_SHOW})
+
+
+def referral_move_targets(*, user: AbstractBaseUser, referral: Referral) -> list[tuple[str, str]]:
+    """The moves this member may record on this step now, for every way in (console and API)."""
+    if not user.has_perm(MOVE_PERMISSION):
+        return []
+    targets = set(REFERRAL_TRANSITIONS[referral.status]) - {ReferralStatus.BOOKED}
+    if referral.status == ReferralStatus.BOOKED:
+        targets.discard(ReferralStatus.REFERRED)  # by cancelling the appointment
+    if not user.has_perm(CLINICAL_PERMISSION):
+        targets &= DESK_MOVES
+    return [(code, label) for code, label in ReferralStatus.choices if code in targets]
+
+
 def case_steps(*, case: Case) -> list[TrackedStep]:
     """The current route's steps in order, each with its referral status and booked appointment."""
     referrals = {referral.specialist: referral for referral in case.referrals.all()}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from intake.api_tokens import api_token_issue
 from intake.models import Case, CaseNote, CaseStatus, EmergencyScreenStop
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
 from referrals.appointments import appointment_book
@@ -43,6 +44,8 @@ MODEL_ACCESS: dict[str, dict[str, set[str]]] = {
     "axes.AccessFailureLog": {},
     "auditlog.LogEntry": {CLINIC_ADMINISTRATOR: {"view"}},
     "intake.EmergencyScreenStop": {CLINICIAN: {"view"}, CLINIC_ADMINISTRATOR: {"view"}},
+    # Made and revoked (a change), never deleted: the audit trail names whose token made a call.
+    "intake.ApiToken": {CLINIC_ADMINISTRATOR: {"view", "add", "change"}},
     "otp_static.StaticDevice": {},
     "otp_totp.TOTPDevice": {},
     "referrals.Location": {CLINIC_ADMINISTRATOR: {"view", "add", "change"}},
@@ -111,6 +114,7 @@ def objects(alice) -> dict[str, object]:
             location=main_clinic(),
             by=owner,
         ),
+        "intake.ApiToken": api_token_issue(user=owner, name="records")[0],
     }
 
 
