@@ -1,6 +1,7 @@
 """From booking to a patient's cancel, in Chromium without JavaScript: the front desk books the first
 step, the reminder a real worker delivers links the patient to their page and to the cancel button,
-and the case comes back in the queue as a step to book again."""
+and the case comes back in the queue as a step to book again. The page, with its appointments,
+passes axe-core's checks."""
 
 import re
 from datetime import timedelta
@@ -9,13 +10,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Case, CaseStatus
 from intake.roles import FRONT_DESK, ROLE_PERMISSIONS
-from referrals.models import Appointment, AppointmentState, ReferralStatus
+from intake.subscription import case_unsubscribe
+from referrals.appointments import appointment_book
+from referrals.models import Appointment, AppointmentState, Referral, ReferralStatus
+from referrals.overrides import OverrideAction, RouteChange, route_override
 from tests.conftest import PHONE, staff_member, wait_until
 from tests.intake.test_case_page_in_browser import sign_in
+from tests.intake.test_intake_in_browser import AXE
 from tests.referrals.care import place
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,3 +96,31 @@ def test_it_books_reminds_and_lets_the_patient_cancel(
     page.goto(live_server.url + "/admin/intake/case/")
     assert "Book step 1" in page.locator("#result_list tbody tr", has_text="Alice Example").inner_text()
     assert not [text for text in warnings if "Content Security Policy" in text]
+
+
+def test_it_passes_axe_on_a_page_with_a_revised_route_appointments_and_reminders_off(
+    browser, live_server, alice, desk
+):
+    """axe-core needs script to run; the page is the same HTML either way."""
+    route_override(
+        case=alice,
+        by=staff_member("nina"),
+        reason="Seen in clinic",
+        changes=[RouteChange(OverrideAction.ADD_STEP, specialist="orthopedist", urgency="soon")],
+    )
+    therapist = Referral.objects.get(case=alice, specialist="therapist")
+    when = timezone.now() + timedelta(days=2)
+    appointment_book(referral=therapist, starts_at=when, location=place(), with_whom="Dr Grey", by=desk)
+    case_unsubscribe(case=alice)
+    page = browser.new_context(viewport=PHONE).new_page()
+
+    page.goto(live_server.url + reverse("intake:status", args=[alice.status_token()]))
+    assert page.get_by_role("heading", name="Your appointments").is_visible()
+    assert page.get_by_role("button", name="Send me reminders again").is_visible()
+    assert page.locator('[data-specialist="orthopedist"]').count() == 1
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    assert violations == []
