@@ -51,14 +51,32 @@ class QueueChangeList(ChangeList):
 
 
 class ReminderInline(admin.TabularInline):
+    """Every email of the case through the outbox: the patient's reminders and the staff alerts."""
+
     model = Reminder
     extra = 0
     can_delete = False
-    fields = ["kind", "state", "due_at", "attempts", "sent_at", "last_error"]
+    verbose_name_plural = "Emails: patient reminders and staff alerts"
+    fields = ["kind", "key", "state", "due_at", "attempts", "sent_at", "last_error"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReminderEmailsFilter(admin.SimpleListFilter):
+    """Cases whose patient turned reminder emails off: staff reach them by phone."""
+
+    title = "reminder emails"
+    parameter_name = "reminder_emails"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("on", "On"), ("off", "Turned off by the patient")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("on", "off"):
+            return queryset.filter(unsubscribed_at__isnull=self.value() == "on")
+        return queryset
 
 
 @admin.register(Case)
@@ -73,7 +91,7 @@ class CaseAdmin(admin.ModelAdmin):
         "next_action",
     ]
     list_display_links = ["case_number", "name"]
-    list_filter = [QueueViewFilter, "urgency", "status"]
+    list_filter = [QueueViewFilter, "urgency", "status", ReminderEmailsFilter]
     search_fields = ["name", "email"]
     list_select_related = ["assigned_to"]
     list_per_page = 50
@@ -83,12 +101,26 @@ class CaseAdmin(admin.ModelAdmin):
         "public_id",
         "created_at",
         "consented_at",
+        "reminder_emails",
         "urgency",
         "route_summary",
         "answers_summary",
     ]
     fieldsets = [
-        ("Patient", {"fields": ["name", "email", "phone", "consented_at", "public_id", "created_at"]}),
+        (
+            "Patient",
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "phone",
+                    "reminder_emails",
+                    "consented_at",
+                    "public_id",
+                    "created_at",
+                ]
+            },
+        ),
         ("Triage", {"fields": ["status", "urgency", "assigned_to"]}),
         ("Route as the engine suggested it", {"fields": ["route_summary"]}),
         ("Answers", {"fields": ["answers_summary"]}),
@@ -128,6 +160,13 @@ class CaseAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="urgency urgency-{}">{}</span>', case.urgency, case.get_urgency_display()
         )
+
+    @admin.display(description="Reminder emails")
+    def reminder_emails(self, case: Case) -> str:
+        if case.unsubscribed_at is None:
+            return "On"
+        when = timezone.localtime(case.unsubscribed_at)
+        return f"Off: the patient turned them off on {when:%Y-%m-%d %H:%M}; reach them by phone"
 
     @admin.display(description="Route, with reasons and the rules that fired")
     def route_summary(self, case: Case) -> str:

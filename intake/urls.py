@@ -14,5 +14,10 @@ urlpatterns = [
     path("questions/", intake_questions, name="questions_start"),
     path("questions/<slug:step>/", intake_questions, name="questions"),
     path("status/<str:token>/", views.case_status, name="status"),
+    path(
+        "status/<str:token>/appointments/<int:appointment_id>.ics",
+        views.appointment_calendar,
+        name="appointment_calendar",
+    ),
     path("", include("intake.subscription_urls")),
 ]

@@ -9,6 +9,12 @@ from intake.audit import audit_patient_view
 from intake.forms import EmergencyScreenForm
 from intake.journey import WIZARD_SESSION_KEY, screen_pass, screen_reset
 from intake.models import Case, EmergencyScreenStop
+from referrals.appointments import appointments_upcoming
+from referrals.calendar import appointment_ics, appointment_ics_filename
+from referrals.models import Appointment
+from referrals.routes import route_current
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
 @never_cache
@@ -47,7 +53,7 @@ def _case_for_token(token: str) -> Case:
         raise
     except signing.BadSignature:
         raise Http404("No such case") from None
-    cases = Case.objects.select_related("route").prefetch_related("route__steps")
+    cases = Case.objects.select_related("route")
     return get_object_or_404(cases, public_id=public_id)
 
 
@@ -59,6 +65,24 @@ def case_status(request: HttpRequest, token: str) -> HttpResponse:
     except signing.SignatureExpired:
         return render(request, "intake/link_expired.html", status=410)
     audit_patient_view(case)
-    response = render(request, "intake/status.html", {"case": case, "route": case.route})
+    upcoming = appointments_upcoming(case=case).select_related("referral")
+    context = {"case": case, "token": token, "route": route_current(case=case)}
+    response = render(request, "intake/status.html", {**context, "appointments": upcoming})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+def appointment_calendar(request: HttpRequest, token: str, appointment_id: int) -> HttpResponse:
+    """One of the case's appointments as an .ics file, behind the same token as the status page."""
+    try:
+        case = _case_for_token(token)
+    except signing.SignatureExpired:
+        return render(request, "intake/link_expired.html", status=410)
+    appointments = Appointment.objects.select_related("location")
+    appointment = get_object_or_404(appointments, pk=appointment_id, referral__case=case)
+    response = HttpResponse(appointment_ics(appointment=appointment), content_type=CALENDAR_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{appointment_ics_filename(appointment)}"'
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -8,6 +8,7 @@ moves and appointments.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,17 +20,20 @@ from django.utils import timezone
 from referrals.vocabulary import TEST_PURPOSES, Specialist, Test, Urgency, urgency_time_frame, urgency_within
 
 
-class Route(models.Model):
-    case = models.OneToOneField("intake.Case", models.CASCADE, related_name="route")
-    rulebook = models.CharField(max_length=50)
-    urgency = models.CharField(max_length=20, choices=Urgency.choices)
-    tests = models.JSONField(default=list, blank=True)
-    advice = models.JSONField(default=list, blank=True)
-    citations = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+class RouteReading:
+    """A route as the patient reads it, every sentence once: for the engine's route and a revision alike.
 
-    def __str__(self) -> str:
-        return f"Route for case {self.case_id} ({self.rulebook})"
+    A class using it has `urgency`, `tests` and `advice`, and gives its steps
+    in order through `step_list()` (a related manager on the stored route, a
+    tuple on referrals.routes.RouteView).
+    """
+
+    urgency: str
+    tests: Any
+    advice: Any
+
+    def step_list(self) -> Sequence[Any]:
+        raise NotImplementedError
 
     @property
     def is_emergency(self) -> bool:
@@ -41,8 +45,6 @@ class Route(models.Model):
 
     def test_labels(self) -> list[str]:
         return [Test(code).label for code in self.tests]
-
-    # --- As the patient reads it: every sentence once -----------------------
 
     def tests_explained(self) -> list[tuple[str, str]]:
         """Each test's plain name with one line on what it looks for."""
@@ -56,7 +58,7 @@ class Route(models.Model):
         """
         said: dict[str, int] = {}
         shown = []
-        for step in self.steps.all():
+        for step in self.step_list():
             own = [reason for reason in dict.fromkeys(step.reasons) if reason not in said]
             earlier = [said[reason] for reason in step.reasons if reason in said]
             said.update((reason, step.order) for reason in own)
@@ -67,11 +69,37 @@ class Route(models.Model):
         """Lifestyle advice, once each; none on an emergency, where only calling for help matters."""
         if self.is_emergency:
             return []
-        reasons = {reason for step in self.steps.all() for reason in step.reasons}
+        reasons = {reason for step in self.step_list() for reason in step.reasons}
         return [line for line in dict.fromkeys(self.advice) if line not in reasons]
 
 
-class RouteStep(models.Model):
+class StepReading:
+    """A step as the patient reads it, stored or in a RouteView."""
+
+    urgency: str
+
+    @property
+    def time_frame(self) -> str:
+        return urgency_time_frame(self.urgency)
+
+
+class Route(RouteReading, models.Model):
+    case = models.OneToOneField("intake.Case", models.CASCADE, related_name="route")
+    rulebook = models.CharField(max_length=50)
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    tests = models.JSONField(default=list, blank=True)
+    advice = models.JSONField(default=list, blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Route for case {self.case_id} ({self.rulebook})"
+
+    def step_list(self) -> Sequence["RouteStep"]:
+        return self.steps.all()
+
+
+class RouteStep(StepReading, models.Model):
     route = models.ForeignKey(Route, models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
     specialist = models.CharField(max_length=40, choices=Specialist.choices)
@@ -89,14 +117,11 @@ class RouteStep(models.Model):
     def __str__(self) -> str:
         return f"{self.order}. {self.get_specialist_display()} ({self.get_urgency_display()})"
 
-    @property
-    def time_frame(self) -> str:
-        return urgency_time_frame(self.urgency)
-
 
 @dataclass(frozen=True)
 class PatientStep:
-    step: RouteStep
+    # A RouteStep, or a referrals.routes.StepView.
+    step: StepReading
     reasons: list[str]
     # The earlier step where a reason this step shares is given.
     see_step: int | None

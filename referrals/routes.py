@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.models import Case
-from referrals.models import Route, RouteRevision
-from referrals.vocabulary import Specialist, Test, Urgency
+from referrals.models import Route, RouteReading, RouteRevision, StepReading
+from referrals.vocabulary import Specialist, Urgency
 
 
 @dataclass(frozen=True)
-class StepView:
+class StepView(StepReading):
     order: int
     specialist: str
     urgency: str
@@ -39,7 +39,7 @@ class StepView:
 
 
 @dataclass(frozen=True, eq=False)
-class RouteView:
+class RouteView(RouteReading):
     urgency: str
     steps: tuple[StepView, ...]
     tests: tuple[str, ...]
@@ -49,9 +49,8 @@ class RouteView:
     # None for the engine's route.
     revision: RouteRevision | None = None
 
-    @property
-    def is_emergency(self) -> bool:
-        return self.urgency == Urgency.EMERGENCY
+    def step_list(self) -> tuple[StepView, ...]:
+        return self.steps
 
     @property
     def is_revised(self) -> bool:
@@ -59,9 +58,6 @@ class RouteView:
 
     def get_urgency_display(self) -> str:
         return Urgency(self.urgency).label
-
-    def test_labels(self) -> list[str]:
-        return [Test(code).label for code in self.tests]
 
     def step(self, specialist: str) -> StepView | None:
         return next((step for step in self.steps if step.specialist == specialist), None)

@@ -70,6 +70,10 @@ CUSTOM_PAGES = {
         lambda objects: reverse("admin:intake_case_audit", args=[objects["intake.Case"].pk]),
     ),
     "console index": (set(PERSONAS), lambda objects: reverse("admin:index")),
+    "queue of patients who turned reminder emails off": (
+        {FRONT_DESK, CLINICIAN, CLINIC_ADMINISTRATOR},
+        lambda objects: reverse("admin:intake_case_changelist") + "?reminder_emails=off",
+    ),
     "move a step": ({FRONT_DESK, CLINICIAN}, case_page("move", *CARE, "referral")),
     "book a step": ({FRONT_DESK}, case_page("book", *CARE, "referral")),
     "reschedule an appointment": ({FRONT_DESK}, case_page("reschedule", *CARE, "appointment")),
