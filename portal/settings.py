@@ -8,6 +8,7 @@ ALLOWED_HOSTS (see README.md).
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -242,6 +243,11 @@ def _broker() -> tuple[str, dict]:
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _broker()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django support closes every database connection after each task
+# unless told to reuse them; it is told never to close them itself, and
+# portal.celery closes them around each task as Django does around a request
+# (CONN_MAX_AGE, with a health check before reuse).
+CELERY_DB_REUSE_MAX = sys.maxsize
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
