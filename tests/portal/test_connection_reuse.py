@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection
 
+from portal.celery import app
 from tests.conftest import wait_until
 
 # What each task found when it started: was the database connection already open?
@@ -25,6 +26,7 @@ def test_it_keeps_connections_for_a_while_and_checks_them_before_reuse():
 
 @pytest.mark.usefixtures("celery_worker")
 def test_it_reuses_the_worker_connection_from_one_task_to_the_next():
+    app.control.purge()  # messages other tests left behind would come first
     found_open.clear()
     for _ in range(3):
         note_the_connection.delay()

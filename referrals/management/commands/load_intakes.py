@@ -17,6 +17,7 @@ removed at the end, like `bench`.
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: Any, patients: int, seconds: float, workers: int, seed: int, **options: Any):
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped, it still cleans up
         folder = Path(tempfile.mkdtemp(prefix="portal-load-"))
         queue = f"load-{os.getpid()}"
         try:

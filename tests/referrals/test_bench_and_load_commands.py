@@ -1,4 +1,4 @@
-"""make bench: one line per measure in a fixed form, on data made with the same rows as patients' intakes."""
+"""make bench and make load: fixed output lines, the rows of patients' intakes, each intake saved once."""
 
 import os
 import re
@@ -70,3 +70,18 @@ def test_it_prints_one_line_per_measure_for_a_script_to_read(tmp_path):
     for line, pattern in zip(lines, LINES, strict=True):
         assert re.fullmatch(pattern, line), line
     assert "failed" not in done.stderr.replace("0 failed", "")
+
+
+def test_it_checks_that_each_patient_under_load_was_saved_once(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_VAR_DIR": str(tmp_path)}
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "load_intakes", "--patients", "4", "--seconds", "3"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary, verdict = done.stdout.splitlines()
+    saved = int(re.match(r"load: (\d+) intakes saved", summary).group(1))
+    assert saved >= 4 and "status pages {200: " in summary
+    assert verdict == "load: every intake that reached its status page was saved once, with one confirmation"
