@@ -161,7 +161,8 @@ def bench_database(folder: Path) -> Iterator[str]:
     old_name = connection.settings_dict["NAME"]
     test = connection.settings_dict.setdefault("TEST", {})
     saved_test_name = test.get("NAME")
-    test["NAME"] = str(folder / "bench.sqlite3") if connection.vendor == "sqlite" else f"{old_name}_bench_{os.getpid()}"
+    own_name = f"{old_name}_bench_{os.getpid()}"
+    test["NAME"] = str(folder / "bench.sqlite3") if connection.vendor == "sqlite" else own_name
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with connection.cursor() as cursor:
