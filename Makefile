@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: install run test bench lint vendor clean
+.PHONY: install run test bench load lint vendor clean
 
 install: $(VENV)/.installed
 
@@ -27,8 +27,18 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# Both start their own gunicorn on loopback against a database they create and drop
+# (next to DATABASE_URL's, or SQLite in a temporary folder) and a Celery queue of
+# their own on CELERY_BROKER_URL. The key signs only that run's sessions.
+bench load: export SECRET_KEY ?= bench-and-load-only-key-not-for-production-0123456789
+
+# One line per measure, each against its baseline in the same run (see README.md).
 bench: install
-	$(PY) manage.py bench_routes
+	$(PY) manage.py bench
+
+# 50 patients sending intakes at once for 30 s, then a check that each was saved once.
+load: install
+	$(PY) manage.py load_intakes --patients 50 --seconds 30
 
 lint: install
 	$(BIN)/ruff check .

@@ -108,6 +108,29 @@ def _case_action(case: Case, order: list[str], referrals: dict, booked: dict, no
     return min(needs)[1] if needs else ""
 
 
+# --- Search ---------------------------------------------------------------------
+
+# A case number longer than this is no case's (and would overflow the column).
+CASE_NUMBER_DIGITS = 18
+
+
+def search_condition(term: str) -> Q:
+    """What the queue's search box finds, each kind through an index.
+
+    "#123" or "123" is a case number; a term with "@" is a whole email address,
+    in any case; anything else is part of a name (a trigram index on PostgreSQL).
+    """
+    term = " ".join(term.split())
+    if not term:
+        return Q()
+    number = term.removeprefix("#").strip()
+    if number.isdigit() and number.isascii():
+        return Q(pk=int(number)) if len(number) <= CASE_NUMBER_DIGITS else Q(pk__in=[])
+    if "@" in term:
+        return Q(email__iexact=term)
+    return Q(name__icontains=term)
+
+
 # --- Ready-made views ----------------------------------------------------------
 
 

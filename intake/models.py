@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.db.models import F
+from django.db.models import Case as SqlCase
+from django.db.models import F, Value, When
+from django.db.models.functions import Upper
 
-from referrals.vocabulary import Urgency
+from referrals.vocabulary import URGENCY_RANK, Urgency
 
 STATUS_TOKEN_SALT = "intake.case-status"
 EMAIL_PREFERENCES_SALT = "intake.email-preferences"
@@ -39,6 +41,17 @@ class Case(models.Model):
     # The intake in the route contract's shape, as the engine read it.
     answers = models.JSONField()
     urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    # The urgency as a number (higher is more urgent), worked out by the database
+    # itself whenever urgency is written (an intake, an override, any update), so
+    # the triage queue's order comes from an index instead of a sort of the table.
+    urgency_rank = models.GeneratedField(
+        expression=SqlCase(
+            *(When(urgency=code, then=Value(rank)) for code, rank in URGENCY_RANK.items()),
+            default=Value(-1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Staff only: never on a patient's page or in an email.
@@ -66,7 +79,14 @@ class Case(models.Model):
     triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "urgency"])]
+        indexes = [
+            models.Index(fields=["status", "urgency"]),
+            # The triage queue: most urgent first, then longest waiting.
+            models.Index(fields=["-urgency_rank", "created_at", "id"], name="case_queue_order"),
+            # Search by exact email, whatever its case. Search by part of a name has a
+            # trigram index on PostgreSQL, made in the migration (SQLite has none).
+            models.Index(Upper("email"), name="case_email_upper"),
+        ]
         permissions = [
             ("edit_contact", "Can edit a patient's contact details"),
             ("triage_case", "Can triage a case (change its status)"),

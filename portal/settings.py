@@ -8,6 +8,7 @@ ALLOWED_HOSTS (see README.md).
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,7 +104,11 @@ TEMPLATES = [
 def _database() -> dict:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+        # Connections are kept between requests (and a worker's tasks) and checked
+        # before reuse, so a restarted database costs one error-free reconnect.
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -254,6 +259,11 @@ CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _broker()
 BROKER_PUBLISH_TIMEOUT = env_int("BROKER_PUBLISH_TIMEOUT", 2, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django support closes every database connection after each task
+# unless told to reuse them; it is told never to close them itself, and
+# portal.celery closes them around each task as Django does around a request
+# (CONN_MAX_AGE, with a health check before reuse).
+CELERY_DB_REUSE_MAX = sys.maxsize
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -75,7 +75,8 @@ def route_override(
         revision = _store(route, draft, by=by, reason=reason, changes=recorded)
         _follow_referrals(case, draft, referrals, by=by, reason=reason)
         Case.objects.filter(pk=case.pk).update(urgency=revision.urgency)
-        case.urgency = revision.urgency
+        # The database works out the queue's urgency rank from urgency: read both back.
+        case.refresh_from_db(fields=["urgency", "urgency_rank"])
         case_status_sync(case=case)
     return revision
 
