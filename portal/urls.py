@@ -11,6 +11,8 @@ urlpatterns = [
     # Not the library's "disable two-factor" pages: the second factor is not optional.
     path("staff/", include((two_factor_core, "two_factor"))),
     path("admin/", admin.site.urls),
+    # The language switcher on every patient page posts here (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("intake.urls")),
     path("", include("referrals.urls")),
 ]
