@@ -340,8 +340,8 @@ def _display(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(labels.get(code, code) for code in value) or "none"
-    return labels.get(value, str(value))
+        return ", ".join(str(labels.get(code, code)) for code in value) or "none"
+    return str(labels.get(value, value))
 
 
 @admin.register(EmergencyScreenStop)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from intake.alerts import alert_recipients
 from intake.models import Case, Reminder, ReminderKind
@@ -46,16 +46,20 @@ def appointment_details(appointment: Appointment) -> dict:
     """When and where, as an email says it: never with whom (free text that may name a specialist)."""
     starts = timezone.localtime(appointment.starts_at)
     return {
-        "date": f"{starts:%A} {starts.day} {starts:%B %Y}",
+        # In the active language: "Monday 5 January 2026", "понедельник 5 января 2026".
+        "date": dateformat.format(starts, "l j E Y"),
         "time": f"{starts:%H:%M}",
         "place": appointment.location.calendar_text(),
     }
 
 
 def reminder_message(reminder: Reminder) -> EmailMessage:
+    """The email, in the patient's language for a patient, in the clinic's for staff."""
     if reminder.is_staff_alert:
-        return _alert_message(reminder)
-    return _patient_message(reminder)
+        with translation.override(settings.LANGUAGE_CODE):
+            return _alert_message(reminder)
+    with translation.override(reminder.case.language or settings.LANGUAGE_CODE):
+        return _patient_message(reminder)
 
 
 def _patient_message(reminder: Reminder) -> EmailMessage:

@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from intake.symptoms import SymptomGroup, companion_groups, screening_groups
 from referrals.forms import AnswersForm
@@ -33,14 +34,14 @@ _ALLOWED_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
 class EmergencySign(models.TextChoices):
     """What the screen asks before anything else; a yes means calling emergency services now."""
 
-    SADDLE_NUMBNESS = "saddle_numbness", "Numbness in the groin, buttocks or inner thighs"
-    BLADDER_OR_BOWEL = "bladder_or_bowel", "New trouble holding or passing urine or stool"
-    LEG_WEAKNESS = "leg_weakness", "Sudden or growing weakness in the legs"
+    SADDLE_NUMBNESS = "saddle_numbness", _("Numbness in the groin, buttocks or inner thighs")
+    BLADDER_OR_BOWEL = "bladder_or_bowel", _("New trouble holding or passing urine or stool")
+    LEG_WEAKNESS = "leg_weakness", _("Sudden or growing weakness in the legs")
     CHEST_PAIN_AND_BREATHLESS = (
         "chest_pain_and_breathless",
-        "Chest pain or heaviness with shortness of breath",
+        _("Chest pain or heaviness with shortness of breath"),
     )
-    SEVERE_BREATHING_TROUBLE = "severe_breathing_trouble", "Severe trouble breathing"
+    SEVERE_BREATHING_TROUBLE = "severe_breathing_trouble", _("Severe trouble breathing")
 
 
 NONE_OF_THESE = "none"
@@ -56,11 +57,11 @@ def _bare_helper() -> FormHelper:
 
 class EmergencyScreenForm(forms.Form):
     now = forms.MultipleChoiceField(
-        label="Is any of these happening to you now?",
-        help_text="Tick each one that is happening now, or tick \u201cNone of these\u201d.",
-        choices=[*EmergencySign.choices, (NONE_OF_THESE, "None of these")],
+        label=_("Is any of these happening to you now?"),
+        help_text=_("Tick each one that is happening now, or tick “None of these”."),
+        choices=[*EmergencySign.choices, (NONE_OF_THESE, _("None of these"))],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick what is happening to you now, or \u201cNone of these\u201d."},
+        error_messages={"required": _("Tick what is happening to you now, or “None of these”.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -115,18 +116,18 @@ class StepForm(forms.Form):
 
 def _in_words(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.BooleanField):
-        return "Yes" if value else "No"
+        return str(_("Yes") if value else _("No"))
     labels = {str(code): str(label) for code, label in getattr(field, "choices", ())}
     if isinstance(value, list):
-        return ", ".join(labels.get(code, code) for code in value) or "None of these"
+        return ", ".join(labels.get(code, code) for code in value) or str(_("None of these"))
     return labels.get(str(value), str(value))
 
 
 # A required answer left empty: the message says what to do, beside the field's name.
 _REQUIRED = {
-    "sex": "Choose one answer, or \u201cPrefer not to say\u201d.",
-    "age": "Enter your age in whole years.",
-    "frequency": "Choose how often the numbness happens.",
+    "sex": _("Choose one answer, or “Prefer not to say”."),
+    "age": _("Enter your age in whole years."),
+    "frequency": _("Choose how often the numbness happens."),
 }
 
 
@@ -138,7 +139,7 @@ def _answer_field(name: str) -> forms.Field:
 
 
 class WhereForm(StepForm):
-    title = "You and your numbness"
+    title = _("You and your numbness")
 
     sex = _answer_field("sex")
     age = _answer_field("age")
@@ -159,7 +160,7 @@ def _symptom_field(group: SymptomGroup) -> forms.MultipleChoiceField:
 class SymptomStepForm(StepForm):
     """Symptoms asked as one group of tick boxes per topic; the answer is one list."""
 
-    help_text = "Tick anything you have noticed; leave the rest empty."
+    help_text = _("Tick anything you have noticed; leave the rest empty.")
 
     def __init__(self, *args: Any, groups: tuple[SymptomGroup, ...], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -176,31 +177,32 @@ class SymptomStepForm(StepForm):
 
     def review_rows(self) -> list[tuple[str, str]]:
         labels = dict(Symptom.choices)
-        return [("What you noticed", ", ".join(labels[code] for code in self.symptoms()) or "None of these")]
+        noticed = ", ".join(str(labels[code]) for code in self.symptoms()) or _("None of these")
+        return [(str(_("What you noticed")), str(noticed))]
 
 
 class SignsForm(SymptomStepForm):
-    title = "Signs a doctor needs to know about"
+    title = _("Signs a doctor needs to know about")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, groups=screening_groups(), **kwargs)
 
 
 class CompanionsForm(SymptomStepForm):
-    title = "What comes with it"
+    title = _("What comes with it")
 
     def __init__(self, *args: Any, locations: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, groups=companion_groups(locations or []), **kwargs)
 
 
 class HistoryForm(StepForm):
-    title = "Your health history"
+    title = _("Your health history")
 
     history = _answer_field("history")
 
 
 class PregnancyForm(StepForm):
-    title = "Pregnancy and periods"
+    title = _("Pregnancy and periods")
 
     pregnancy = _answer_field("pregnancy")
     pregnancy_trimester = _answer_field("pregnancy_trimester")
@@ -223,14 +225,16 @@ class PregnancyForm(StepForm):
         return {**super().answers(), "menstruation_related": self.cleaned_data["menstruation_related"]}
 
 
+_NAME_HAS_CONTROL_CHARACTER = _(
+    "Your name can only hold letters, spaces and punctuation: no line breaks or hidden characters."
+)
+
+
 def validate_name(value: str) -> None:
     if any(_is_forbidden_in_name(char) for char in value):
-        raise ValidationError(
-            "Your name can only hold letters, spaces and punctuation: no line breaks or hidden characters.",
-            code="control_character",
-        )
+        raise ValidationError(_NAME_HAS_CONTROL_CHARACTER, code="control_character")
     if not any(char.isalpha() for char in value):
-        raise ValidationError("Enter your name with at least one letter.", code="no_letter")
+        raise ValidationError(_("Enter your name with at least one letter."), code="no_letter")
 
 
 def _is_forbidden_in_name(char: str) -> bool:
@@ -238,35 +242,36 @@ def _is_forbidden_in_name(char: str) -> bool:
 
 
 class ContactForm(StepForm):
-    title = "How we reach you"
+    title = _("How we reach you")
 
     name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=NAME_MAX_LENGTH,
         validators=[validate_name],
-        error_messages={"max_length": f"Your name can be at most {NAME_MAX_LENGTH} characters long."},
+        # Django fills in limit_value (the field's max_length).
+        error_messages={"max_length": _("Your name can be at most %(limit_value)d characters long.")},
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=EMAIL_MAX_LENGTH,
-        help_text="We send your confirmation and reminders here.",
-        error_messages={"max_length": f"An email address has at most {EMAIL_MAX_LENGTH} characters."},
+        help_text=_("We send your confirmation and reminders here."),
+        error_messages={"max_length": _("An email address has at most %(limit_value)d characters.")},
     )
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         required=False,
         max_length=40,
         validators=[
-            RegexValidator(r"^\+?[0-9 ()\-]{6,}$", "Enter a phone number: digits, spaces, + ( ) or -.")
+            RegexValidator(r"^\+?[0-9 ()\-]{6,}$", _("Enter a phone number: digits, spaces, + ( ) or -."))
         ],
     )
     consent_contact = forms.BooleanField(
-        label="I agree that the clinic contacts me by email (and phone, if given) about this request.",
-        error_messages={"required": "We need your agreement to contact you about this request."},
+        label=_("I agree that the clinic contacts me by email (and phone, if given) about this request."),
+        error_messages={"required": _("We need your agreement to contact you about this request.")},
     )
     consent_health_data = forms.BooleanField(
-        label="I agree that the clinic stores the health information I give here to plan my care.",
-        error_messages={"required": "We need your agreement to store the health information you give."},
+        label=_("I agree that the clinic stores the health information I give here to plan my care."),
+        error_messages={"required": _("We need your agreement to store the health information you give.")},
     )
 
     def contact(self) -> dict[str, str]:
@@ -279,4 +284,4 @@ class ContactForm(StepForm):
 class ReviewForm(StepForm):
     """The last step: nothing to fill in, the patient checks every answer and sends."""
 
-    title = "Check your answers"
+    title = _("Check your answers")

@@ -15,7 +15,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -201,9 +203,13 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return response
 
     def done(self, form_list: list[StepForm], form_dict: dict[str, StepForm], **kwargs: Any) -> HttpResponse:
-        case = intake_submit(contact=form_dict["contact"].contact(), answers=intake_answers(form_list))
+        case = intake_submit(
+            contact=form_dict["contact"].contact(),
+            answers=intake_answers(form_list),
+            language=translation.get_language(),
+        )
         screen_reset(self.request)
-        messages.success(self.request, "Thank you. We have emailed you a link to this page.")
+        messages.success(self.request, _("Thank you. We have emailed you a link to this page."))
         return redirect("intake:status", token=case.status_token())
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case as SqlCase
 from django.db.models import F, Value, When
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from referrals.vocabulary import URGENCY_RANK, Urgency
 
@@ -15,18 +16,20 @@ EMAIL_PREFERENCES_SALT = "intake.email-preferences"
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "New, not yet triaged"
-    TRIAGED = "triaged", "Triaged"
-    IN_PROGRESS = "in_progress", "In progress"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New, not yet triaged")
+    TRIAGED = "triaged", _("Triaged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
 
 
 # What each status means for the patient, in words, on their status page.
 STATUS_EXPLANATIONS: dict[str, str] = {
-    CaseStatus.NEW: "We have received your request. A member of the clinic's staff will read it soon.",
-    CaseStatus.TRIAGED: "The clinic's staff have read your request and checked the route below.",
-    CaseStatus.IN_PROGRESS: "You are being seen on the route below.",
-    CaseStatus.CLOSED: "Your request is closed. If your numbness comes back or gets worse, send a new one.",
+    CaseStatus.NEW: _("We have received your request. A member of the clinic's staff will read it soon."),
+    CaseStatus.TRIAGED: _("The clinic's staff have read your request and checked the route below."),
+    CaseStatus.IN_PROGRESS: _("You are being seen on the route below."),
+    CaseStatus.CLOSED: _(
+        "Your request is closed. If your numbness comes back or gets worse, send a new one."
+    ),
 }
 
 
@@ -77,6 +80,8 @@ class Case(models.Model):
     )
     # When staff first moved the case on from new: time to triage counts to here.
     triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language the patient used for the intake (a code of settings.LANGUAGES): their emails speak it.
+    language = models.CharField(max_length=10, default="en", editable=False)
 
     class Meta:
         indexes = [

@@ -12,6 +12,8 @@ screening groups: a question the safety net depends on is never hidden.
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext_lazy as _
+
 from referrals.rulebook import get_rulebook
 from referrals.vocabulary import Location, Symptom
 
@@ -32,7 +34,7 @@ class SymptomGroup:
 SCREENING_GROUPS: tuple[SymptomGroup, ...] = (
     SymptomGroup(
         "nerves",
-        "Feeling, strength and control",
+        _("Feeling, strength and control"),
         (
             Symptom.SADDLE_NUMBNESS,
             Symptom.BLADDER_OR_BOWEL_CONTROL_LOSS,
@@ -42,7 +44,7 @@ SCREENING_GROUPS: tuple[SymptomGroup, ...] = (
     ),
     SymptomGroup(
         "chest",
-        "Chest and breathing",
+        _("Chest and breathing"),
         (
             Symptom.CHEST_HEAVINESS,
             Symptom.PAIN_RADIATES_TO_HEART,
@@ -53,12 +55,12 @@ SCREENING_GROUPS: tuple[SymptomGroup, ...] = (
     ),
     SymptomGroup(
         "course",
-        "How the numbness behaves",
+        _("How the numbness behaves"),
         (Symptom.GETTING_WORSE, Symptom.PAIN_WORSE_ON_MOVEMENT, Symptom.TINGLING, Symptom.NUMB_AT_NIGHT),
     ),
     SymptomGroup(
         "general",
-        "Anything else",
+        _("Anything else"),
         (Symptom.FEVER, Symptom.DIZZINESS_ON_RISING, Symptom.FREQUENT_URINATION),
     ),
 )
@@ -76,7 +78,7 @@ _LOWER_BACK = frozenset({Location.LOWER_BACK, Location.ALONG_SPINE})
 COMPANION_GROUPS: tuple[SymptomGroup, ...] = (
     SymptomGroup(
         "shoulder_blades",
-        "With numbness around the shoulder blades",
+        _("With numbness around the shoulder blades"),
         (
             Symptom.ACUTE_PAROXYSMAL_PAIN,
             Symptom.PAIN_RADIATES_TO_LIVER,
@@ -93,7 +95,7 @@ COMPANION_GROUPS: tuple[SymptomGroup, ...] = (
     ),
     SymptomGroup(
         "lower_back",
-        "With numbness in the lower back",
+        _("With numbness in the lower back"),
         (
             Symptom.GROIN_PAIN,
             Symptom.LEG_PAIN,

@@ -14,6 +14,8 @@ urlpatterns = [
     path("staff/", include((two_factor_core, "two_factor"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The language switcher on every patient page posts here (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("intake.urls")),
     path("", include("referrals.urls")),
 ]

@@ -76,9 +76,9 @@ def describe_condition(when: dict[str, Any]) -> str:
 def describe_effects(rule: Rule) -> list[str]:
     effects = [f"{Specialist(s).label}: {Urgency(u).label.lower()}" for s, u in rule.refer]
     if rule.tests:
-        effects.append("tests: " + ", ".join(Test(code).label for code in rule.tests))
+        effects.append("tests: " + ", ".join(str(Test(code).label) for code in rule.tests))
     for test, instead in rule.withheld:
-        offered = f" (instead: {', '.join(Test(code).label for code in instead)})" if instead else ""
+        offered = f" (instead: {', '.join(str(Test(code).label) for code in instead)})" if instead else ""
         effects.append(f"never: {Test(test).label}{offered}")
     effects.extend(f"advice: {sentence}" for sentence in rule.advice)
     return effects or [f"{Specialist.THERAPIST.label}: self-care"]

@@ -2,13 +2,16 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from referrals.intakes import AGE_RANGE, DURATION_RANGE, FIELDS, TRIMESTERS, Intake, IntakeError, parse_intake
 from referrals.vocabulary import SYMPTOM_GROUPS, Frequency, History, Location, Pregnancy, Sex
 
 _FIELD_OF_PROBLEM = re.compile(r"^([a-z_]+)")
 
-TRIMESTER_CHOICES = [(n, label) for n, label in zip(TRIMESTERS, ("First", "Second", "Third"), strict=True)]
+TRIMESTER_CHOICES = [
+    (n, label) for n, label in zip(TRIMESTERS, (_("First"), _("Second"), _("Third")), strict=True)
+]
 
 
 class AnswersForm(forms.Form):
@@ -18,53 +21,53 @@ class AnswersForm(forms.Form):
     put on the field it names, and a valid form carries the parsed `intake`.
     """
 
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect)
-    age = forms.IntegerField(label="Age in years", min_value=AGE_RANGE[0], max_value=AGE_RANGE[1])
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    age = forms.IntegerField(label=_("Age in years"), min_value=AGE_RANGE[0], max_value=AGE_RANGE[1])
     locations = forms.MultipleChoiceField(
-        label="Where do you feel the numbness?",
-        help_text="Tick every place that applies.",
+        label=_("Where do you feel the numbness?"),
+        help_text=_("Tick every place that applies."),
         choices=Location.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one place where you feel the numbness."},
+        error_messages={"required": _("Tick at least one place where you feel the numbness.")},
     )
     frequency = forms.ChoiceField(
-        label="How often does it happen?", choices=Frequency.choices, widget=forms.RadioSelect
+        label=_("How often does it happen?"), choices=Frequency.choices, widget=forms.RadioSelect
     )
     duration_days = forms.IntegerField(
-        label="For how many days has it been going on? (optional)",
+        label=_("For how many days has it been going on? (optional)"),
         required=False,
         min_value=DURATION_RANGE[0],
         max_value=DURATION_RANGE[1],
     )
     symptoms = forms.MultipleChoiceField(
-        label="What else do you notice?",
-        help_text="Tick anything that applies; leave the rest empty.",
+        label=_("What else do you notice?"),
+        help_text=_("Tick anything that applies; leave the rest empty."),
         required=False,
         choices=[(group, [(s.value, s.label) for s in members]) for group, members in SYMPTOM_GROUPS],
         widget=forms.CheckboxSelectMultiple,
     )
     history = forms.MultipleChoiceField(
-        label="Do any of these apply to you?",
+        label=_("Do any of these apply to you?"),
         required=False,
         choices=History.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     pregnancy = forms.ChoiceField(
-        label="Are you pregnant?",
+        label=_("Are you pregnant?"),
         choices=Pregnancy.choices,
         initial=Pregnancy.NO,
         required=False,
         widget=forms.RadioSelect,
     )
     pregnancy_trimester = forms.TypedChoiceField(
-        label="Which trimester? (if pregnant)",
+        label=_("Which trimester? (if pregnant)"),
         choices=TRIMESTER_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,
         widget=forms.RadioSelect,
     )
-    menstruation_related = forms.BooleanField(label="The numbness comes with my period", required=False)
+    menstruation_related = forms.BooleanField(label=_("The numbness comes with my period"), required=False)
 
     intake: Intake
 

@@ -83,7 +83,7 @@ def test_it_draws_unticked_boxes_and_radios_at_3_to_1(page, live_server):
 def test_it_stops_on_each_screen_question(page, live_server, settings):
     for count, sign in enumerate(EmergencySign, start=1):
         page.goto(live_server.url + "/")
-        page.get_by_label(sign.label).check()
+        page.get_by_label(str(sign.label)).check()
         proceed(page)
         page.wait_for_url("**/call-emergency-services/")
         heading = page.locator("main h1")
@@ -94,7 +94,7 @@ def test_it_stops_on_each_screen_question(page, live_server, settings):
         assert EmergencyScreenStop.objects.get().count == count
         page.get_by_role("link", name="Go back to the question").click()
         page.wait_for_url(live_server.url + "/")
-        assert not page.get_by_label(sign.label).is_checked()
+        assert not page.get_by_label(str(sign.label)).is_checked()
     assert Case.objects.count() == 0
 
 
@@ -240,7 +240,7 @@ def test_it_passes_axe_on_every_patient_page(browser, live_server):
     check("screen")
     proceed(page)
     check("screen with an error")
-    page.get_by_label(EmergencySign.LEG_WEAKNESS.label).check()
+    page.get_by_label(str(EmergencySign.LEG_WEAKNESS.label)).check()
     proceed(page)
     check("emergency stop")
     start(page, live_server)

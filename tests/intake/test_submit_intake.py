@@ -111,7 +111,9 @@ def test_it_keeps_the_answers_in_the_session_never_in_the_url(client):
     assert stored["where"]["locations"] == CAROL["locations"]
     assert "csrfmiddlewaretoken" not in stored["contact"]
     hidden = re.findall(r'<input type="hidden" name="([^"]+)"', html)
-    assert sorted(hidden) == ["csrfmiddlewaretoken", "intake-current_step"]
+    # The form's own, and the language switcher's (its token and the page to come back to).
+    assert sorted(hidden) == ["csrfmiddlewaretoken", "csrfmiddlewaretoken", "intake-current_step", "next"]
+    assert re.findall(r'name="next" value="([^"]*)"', html) == [step_url("review")]
     links = re.findall(r'href="([^"]+)"', html) + re.findall(r'action="([^"]*)"', html)
     assert not [link for link in links if "?" in link or "carol" in link.lower()]
     assert data["contact"]["email"] in html
