@@ -1,15 +1,26 @@
+import asyncio
 import re
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
 from intake.models import CaseStatus, Reminder, ReminderKind, ReminderState
-from intake.reminders import QUEUED_LEASE, SENDING_LEASE, reminder_send, reminders_claim_due
+from intake.reminders import (
+    QUEUED_LEASE,
+    SENDING_LEASE,
+    reminder_send,
+    reminders_claim,
+    reminders_claim_due,
+    reminders_due,
+)
 from referrals.vocabulary import History, Specialist, Symptom
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +155,162 @@ def test_it_cancels_the_booking_reminder_of_a_closed_case(alice, smtp_server):
     assert reminder_send(reminder_id=pk) == ReminderState.CANCELLED
     assert Reminder.objects.get(pk=pk).state == ReminderState.CANCELLED
     assert smtp_server.wait_for(1, timeout=0.5) == []
+
+
+def test_it_gives_nothing_to_a_dispatcher_working_from_a_stale_view(alice):
+    now = timezone.now()
+    stale = reminders_due(now=now)
+    assert reminders_claim_due(now=now) == [confirmation(alice).pk]
+    assert reminders_claim(stale, now=now) == []
+    assert confirmation(alice).claimed_at == now
+
+
+def test_it_gives_a_lapsed_lease_to_one_dispatcher_only(alice):
+    now = timezone.now()
+    [pk] = reminders_claim_due(now=now)
+    later = now + QUEUED_LEASE + timedelta(seconds=1)
+    stale = reminders_due(now=later)
+    assert [row[0] for row in stale] == [pk]
+    assert reminders_claim_due(now=later) == [pk]
+    assert reminders_claim(stale, now=later + timedelta(seconds=1)) == []
+    assert confirmation(alice).claimed_at == later
+
+
+def test_it_doubles_the_wait_after_each_failed_attempt(alice, smtp_down):
+    pk = confirmation(alice).pk
+    attempt_at, waits = timezone.now(), []
+    for _ in range(3):
+        assert reminders_claim_due(now=attempt_at) == [pk]
+        with time_machine.travel(attempt_at, tick=False):
+            assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+        due_at = Reminder.objects.get(pk=pk).due_at
+        waits.append(due_at - attempt_at)
+        attempt_at = due_at
+    assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "outcome"),
+    [
+        (CaseStatus.NEW, ReminderKind.BOOK_THERAPIST, ReminderState.SENT),
+        (CaseStatus.TRIAGED, ReminderKind.BOOK_THERAPIST, ReminderState.SENT),
+        (CaseStatus.IN_PROGRESS, ReminderKind.BOOK_THERAPIST, ReminderState.CANCELLED),
+        (CaseStatus.CLOSED, ReminderKind.BOOK_THERAPIST, ReminderState.CANCELLED),
+        (CaseStatus.IN_PROGRESS, ReminderKind.CONFIRMATION, ReminderState.SENT),
+        (CaseStatus.CLOSED, ReminderKind.CONFIRMATION, ReminderState.CANCELLED),
+    ],
+)
+def test_it_sends_only_what_the_case_still_needs(alice, smtp_server, status, kind, outcome):
+    alice.status = status
+    alice.save()
+    reminder = alice.reminders.get(kind=kind)
+    assert reminder.pk in reminders_claim_due(now=reminder.due_at)
+    assert reminder_send(reminder_id=reminder.pk) == outcome
+    assert Reminder.objects.get(pk=reminder.pk).state == outcome
+    assert len(smtp_server.messages) == (1 if outcome == ReminderState.SENT else 0)
+
+
+def test_it_tells_the_patient_to_call_emergency_services_in_the_confirmation(alice, smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    reminder_send(reminder_id=pk)
+    [message] = smtp_server.messages
+    assert message["Subject"].endswith("we received your request")
+    assert "call emergency services" in message.get_payload(decode=True).decode()
+
+
+class HeldInbox:
+    """An SMTP server that holds each message until the test answers it: a slow mail server."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[threading.Event, list[str]]] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        answered, reply = threading.Event(), []
+        with self.arrived:
+            self.held.append((answered, reply))
+            self.arrived.notify_all()
+        await asyncio.get_running_loop().run_in_executor(None, answered.wait)
+        return reply[0]
+
+    def wait_for(self, count: int) -> None:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.held) >= count, timeout=30)
+
+    def answer(self, index: int, reply: str) -> None:
+        answered, replies = self.held[index]
+        replies.append(reply)
+        answered.set()
+
+
+@pytest.fixture
+def slow_smtp_server(settings) -> Iterator[HeldInbox]:
+    inbox = HeldInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 60
+    yield inbox
+    for answered, replies in inbox.held:
+        replies.append("421 closing")
+        answered.set()
+    controller.stop()
+
+
+class Worker(threading.Thread):
+    """A Celery worker's delivery of one reminder id, in a thread of its own."""
+
+    def __init__(self, reminder_id: int) -> None:
+        super().__init__()
+        self.reminder_id, self.result = reminder_id, "not finished"
+
+    def run(self) -> None:
+        try:
+            self.result = reminder_send(reminder_id=self.reminder_id)
+        finally:
+            connection.close()
+
+
+def _take_over_after_the_lease(pk: int, inbox: HeldInbox) -> tuple[Worker, Worker]:
+    """Worker A stalls on a slow SMTP server; past the lease, worker B claims the row and sends."""
+    late = Worker(pk)
+    late.start()
+    inbox.wait_for(1)
+    assert reminders_claim_due(now=timezone.now() + SENDING_LEASE + timedelta(seconds=1)) == [pk]
+    takeover = Worker(pk)
+    takeover.start()
+    inbox.wait_for(2)
+    return late, takeover
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
+    slow_smtp_server.answer(1, "250 OK")
+    takeover.join()
+    sent = Reminder.objects.get(pk=pk)
+    assert (takeover.result, sent.state) == (ReminderState.SENT, ReminderState.SENT)
+    slow_smtp_server.answer(0, "451 Try again later")
+    late.join()
+    reminder = Reminder.objects.get(pk=pk)
+    assert late.result is None
+    assert (reminder.state, reminder.sent_at, reminder.last_error) == (ReminderState.SENT, sent.sent_at, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_the_worker_holding_the_claim_finish_when_a_stalled_one_fails(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
+    slow_smtp_server.answer(0, "451 Try again later")
+    late.join()
+    assert late.result is None
+    assert Reminder.objects.get(pk=pk).state == ReminderState.SENDING
+    slow_smtp_server.answer(1, "250 OK")
+    takeover.join()
+    reminder = Reminder.objects.get(pk=pk)
+    assert (takeover.result, reminder.state) == (ReminderState.SENT, ReminderState.SENT)
+    assert reminder.last_error == ""
+    assert pk not in reminders_claim_due(now=timezone.now() + timedelta(days=30))
