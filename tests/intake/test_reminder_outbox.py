@@ -286,7 +286,7 @@ def _take_over_after_the_lease(pk: int, inbox: HeldInbox) -> tuple[Worker, Worke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow_smtp_server):
+def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow_smtp_server, caplog):
     [pk] = reminders_claim_due(now=timezone.now())
     late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
     slow_smtp_server.answer(1, "250 OK")
@@ -297,6 +297,7 @@ def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow
     late.join()
     reminder = Reminder.objects.get(pk=pk)
     assert late.result is None
+    assert f"reminder {pk} was taken over by another worker: pending not recorded" in caplog.messages
     assert (reminder.state, reminder.sent_at, reminder.last_error) == (ReminderState.SENT, sent.sent_at, "")
 
 
@@ -314,3 +315,68 @@ def test_it_lets_the_worker_holding_the_claim_finish_when_a_stalled_one_fails(al
     assert (takeover.result, reminder.state) == (ReminderState.SENT, ReminderState.SENT)
     assert reminder.last_error == ""
     assert pk not in reminders_claim_due(now=timezone.now() + timedelta(days=30))
+
+
+class RefusingInbox:
+    """An SMTP server that refuses every message with a long temporary error."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        return "451 " + "Mailbox busy, try again later. " * 30
+
+
+@pytest.fixture
+def refusing_smtp_server(settings) -> Iterator[None]:
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield
+    controller.stop()
+
+
+def test_it_keeps_the_start_of_a_long_smtp_error(alice, refusing_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+    error = Reminder.objects.get(pk=pk).last_error
+    assert len(error) == 500
+    assert error.startswith("SMTPDataError: (451, b'Mailbox busy, try again later.")
+
+
+def test_it_keeps_the_error_of_a_reminder_it_gives_up_on(alice, settings, smtp_down):
+    settings.REMINDER_MAX_ATTEMPTS = 1
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.FAILED
+    assert Reminder.objects.get(pk=pk).last_error.startswith("ConnectionRefusedError: ")
+
+
+def test_it_clears_the_last_error_once_the_reminder_is_sent(alice, smtp_server, settings):
+    server_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+    assert Reminder.objects.get(pk=pk).last_error
+    settings.EMAIL_PORT = server_port
+    assert reminders_claim_due(now=timezone.now() + timedelta(minutes=2)) == [pk]
+    assert reminder_send(reminder_id=pk) == ReminderState.SENT
+    reminder = Reminder.objects.get(pk=pk)
+    assert (reminder.state, reminder.attempts, reminder.last_error) == (ReminderState.SENT, 2, "")
+
+
+def test_it_records_the_outcome_on_its_own_row_only(alice, bob, smtp_server):
+    now = timezone.now()
+    mine, other = confirmation(alice).pk, confirmation(bob).pk
+    assert sorted(reminders_claim_due(now=now)) == sorted([mine, other])
+    with time_machine.travel(now, tick=False):
+        # Another worker took the other row at the very same instant and is still sending.
+        Reminder.objects.filter(pk=other).update(state=ReminderState.SENDING, claimed_at=now)
+        assert reminder_send(reminder_id=mine) == ReminderState.SENT
+    assert Reminder.objects.get(pk=other).state == ReminderState.SENDING
+
+
+def test_it_logs_each_outcome_by_reminder_id_only(alice, smtp_down, caplog):
+    pk = confirmation(alice).pk
+    reminders_claim_due(now=timezone.now())
+    with caplog.at_level("INFO", logger="intake.reminders"):
+        reminder_send(reminder_id=pk)
+    failed = f"reminder {pk} attempt 1 failed: ConnectionRefusedError"
+    assert caplog.messages == [failed, f"reminder {pk} pending"]
