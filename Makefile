@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: install run test bench lint vendor clean
+.PHONY: install run test bench lint mutate vendor clean
 
 install: $(VENV)/.installed
 
@@ -39,10 +39,18 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 
+# Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml
+# (see README.md). Slow and not part of `make test` or CI: run it by hand.
+MUTATE_JOBS ?= 2
+mutate: install
+	rm -rf mutants
+	nice $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(PY) -m tests.mutation_report
+
 # Refresh the vendored Bootstrap files from the npm registry (not needed to run).
 vendor:
 	cd /tmp && npm pack bootstrap@5 && tar xzf bootstrap-5*.tgz
 	cp /tmp/package/dist/css/bootstrap.min.css /tmp/package/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles mutants
