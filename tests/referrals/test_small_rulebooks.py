@@ -4,6 +4,7 @@ checks of the loader that the real rules pass, and how the engine merges equal s
 import pytest
 
 from referrals.engine import route_for
+from referrals.intakes import parse_intake
 from referrals.rulebook import RulebookError, fingerprint, parse_rulebook
 
 ARTICLE = "000_f872c3d1c522e607.txt"
@@ -102,3 +103,159 @@ def test_it_names_each_reason_and_piece_of_advice_once():
     assert neurologist["rules"] == ["regular", "tingling"]
     assert therapist["rules"] == ["therapist-first", "regular", "tingling"]
     assert route["advice"] == advice
+
+
+PLAIN = {"sex": "unspecified", "age": 40, "locations": ["lower_back"], "frequency": "once"}
+WOMAN = {"sex": "female"}
+PREGNANT = {**WOMAN, "pregnancy": "yes"}
+# condition -> (answers with which it holds, answers with which it does not), each over PLAIN
+CONDITIONS = {
+    "sex": ({"sex": ["male", "other"]}, {"sex": "other"}, {"sex": "female"}),
+    "frequency": ({"frequency": ["regular"]}, {"frequency": "regular"}, {"frequency": "occasional"}),
+    "pregnancy": ({"pregnancy": ["yes", "possible"]}, {**WOMAN, "pregnancy": "possible"}, WOMAN),
+    "trimester": ({"pregnancy_trimester": [2, 3]}, {**PREGNANT, "pregnancy_trimester": 3}, PREGNANT),
+    "locations": (
+        {"locations": ["along_spine", "between_shoulder_blades"]},
+        {"locations": ["lower_back", "between_shoulder_blades"]},
+        {},
+    ),
+    "symptoms": ({"symptoms": ["weakness", "fever"]}, {"symptoms": ["fever"]}, {"symptoms": ["dizziness"]}),
+    "symptoms_all": (
+        {"symptoms_all": ["weakness", "fever"]},
+        {"symptoms": ["dizziness", "fever", "weakness"]},
+        {"symptoms": ["fever", "dizziness"]},
+    ),
+    "history": ({"history": ["sciatica"]}, {"history": ["sciatica"]}, {"history": ["hypothermia"]}),
+    "history_all": (
+        {"history_all": ["sciatica", "hypothermia"]},
+        {"history": ["hypothermia", "sciatica"]},
+        {"history": ["sciatica"]},
+    ),
+    "has_symptoms": ({"has_symptoms": True}, {"symptoms": ["dizziness"]}, {"history": ["sciatica"]}),
+    "has_history": ({"has_history": True}, {"history": ["hypothermia"]}, {"symptoms": ["fever"]}),
+    "no symptoms": ({"has_symptoms": False}, {"history": ["sciatica"]}, {"symptoms": ["fever"]}),
+    "no history": ({"has_history": False}, {"symptoms": ["fever"]}, {"history": ["sciatica"]}),
+    "menstruation": ({"menstruation_related": True}, {**WOMAN, "menstruation_related": True}, WOMAN),
+    "not menstruation": ({"menstruation_related": False}, WOMAN, {**WOMAN, "menstruation_related": True}),
+    "min_age": ({"min_age": 50}, {"age": 50}, {"age": 49}),
+    "max_age": ({"max_age": 17}, {"age": 17}, {"age": 18}),
+    "min_duration_days": ({"min_duration_days": 30}, {"duration_days": 30}, {"duration_days": 29}),
+    "no duration given": ({"min_duration_days": 1}, {"duration_days": 1}, {}),
+    "any": ({"any": [{"sex": ["male"]}, {"symptoms": ["fever"]}]}, {"symptoms": ["fever"]}, WOMAN),
+    "any with a number": ({"any": [{"sex": ["male"]}, {"min_age": 60}]}, {"age": 61}, {"age": 59}),
+    "any of two keys": (
+        {"any": [{"sex": ["male"], "frequency": ["regular"]}, {"history": ["sciatica"]}]},
+        {"sex": "male", "frequency": "regular"},
+        {"sex": "male"},
+    ),
+    "all keys": ({"sex": ["male"], "min_age": 60}, {"sex": "male", "age": 60}, {"sex": "female", "age": 60}),
+    "all code keys": (
+        {"locations": ["between_shoulder_blades"], "symptoms": ["fever"]},
+        {"locations": ["between_shoulder_blades"], "symptoms": ["fever"]},
+        {"locations": ["between_shoulder_blades"], "symptoms": ["weakness"]},
+    ),
+}
+
+
+@pytest.mark.parametrize(("when", "holds", "fails"), CONDITIONS.values(), ids=CONDITIONS.keys())
+def test_it_fires_a_rule_exactly_when_its_condition_holds(when, holds, fails):
+    probe = a_rule("probe", refer={"therapist": "self_care"}, when=when)
+    book = parse_rulebook(a_book(THERAPIST_FIRST, probe))
+    probe = book.rule("probe")
+
+    for answers, expected in ((holds, True), (fails, False)):
+        intake = parse_intake({**PLAIN, **answers})
+        assert probe.matches(intake) is expected, answers
+        assert ("probe" in [rule.id for rule in book.fired(intake)]) is expected, answers
+        assert book.rule("therapist-first") in book.fired(intake)
+
+
+STOP_OR_BREAK = "must be one phrase, without sentence breaks or a final stop"
+UNKNOWN_KEY = "unknown condition key"
+NOT_A_COUNT = "must be a non-negative integer"
+TRIMESTERS = "when.pregnancy_trimester: must list trimesters 1, 2 or 3"
+NOT_A_SENTENCE = "advice: 'Rest your back now' must be a full sentence ending with a stop"
+BAD_RULES = {
+    "empty code list": ({"when": {"symptoms": []}}, "when.symptoms: must be a non-empty list of codes"),
+    "codes not a list": ({"when": {"symptoms": "fever"}}, "when.symptoms: must be a non-empty list of codes"),
+    "repeated code": ({"when": {"symptoms": ["fever", "fever"]}}, "when.symptoms: repeats a code"),
+    "code not text": ({"when": {"history": [3]}}, "when.history: unknown code 3"),
+    "any of one": ({"when": {"any": [{"sex": ["male"]}]}}, "when.any: must list at least two conditions"),
+    "any not a list": ({"when": {"any": {"sex": ["male"]}}}, "when.any: must list at least two conditions"),
+    "trimester 4": ({"when": {"pregnancy_trimester": [4]}}, TRIMESTERS),
+    "trimester true": ({"when": {"pregnancy_trimester": [True]}}, TRIMESTERS),
+    "no trimester": ({"when": {"pregnancy_trimester": []}}, TRIMESTERS),
+    "trimester alone": ({"when": {"pregnancy_trimester": 2}}, TRIMESTERS),
+    "has_symptoms text": ({"when": {"has_symptoms": "yes"}}, "when.has_symptoms: must be true or false"),
+    "negative age": ({"when": {"min_age": -1}}, f"when.min_age: {NOT_A_COUNT}"),
+    "age true": ({"when": {"max_age": True}}, f"when.max_age: {NOT_A_COUNT}"),
+    "duration text": ({"when": {"min_duration_days": "3"}}, f"when.min_duration_days: {NOT_A_COUNT}"),
+    "when a list": ({"when": ["sex"]}, "when: must be a table of conditions"),
+    "nested key": ({"when": {"any": [{"max_age": 9}, {"hue": 1}]}}, f"when.any[1].hue: {UNKNOWN_KEY}"),
+    "advice text": ({"advice": "Rest."}, "advice: must be a list of sentences"),
+    "advice blank": ({"advice": [" "]}, "advice: must be a list of sentences"),
+    "advice no stop": ({"advice": ["Rest your back now"]}, NOT_A_SENTENCE),
+    "reason short": ({"reason": "See a doctor."}, "reason: must be one line of 4 to 60 words"),
+    "reason number": ({"reason": 5}, "reason: missing"),
+    "evidence one word": ({"evidence": "therapist"}, "evidence: must be one line of 2 to 20 words"),
+    "evidence colon": ({"evidence": "you must first contact the therapist:"}, f"evidence: {STOP_OR_BREAK}"),
+    "evidence comma": ({"evidence": "you must first contact the therapist,"}, f"evidence: {STOP_OR_BREAK}"),
+    "evidence question": ({"evidence": "must you? then contact the therapist"}, f"evidence: {STOP_OR_BREAK}"),
+}
+
+
+@pytest.mark.parametrize(("change", "problem"), BAD_RULES.values(), ids=BAD_RULES.keys())
+def test_it_names_the_rule_and_the_key_of_each_problem(change, problem):
+    probe = {**a_rule("probe", refer={"therapist": "self_care"}), **change}
+
+    assert problems(a_book(THERAPIST_FIRST, probe)) == [f"rule probe.{problem}"]
+
+
+def test_it_names_a_rule_by_position_when_its_id_is_unusable():
+    probe = a_rule("Probe Rule", refer={"therapist": "self_care"})
+
+    assert problems(a_book(THERAPIST_FIRST, probe, "not a table")) == [
+        "rules[1].id: 'Probe Rule' must be lowercase words joined by '-'",
+        "rules[2]: must be a table",
+    ]
+
+
+def test_it_refuses_referrals_that_are_not_a_table():
+    probe = a_rule("probe", refer=["neurologist"])
+
+    assert problems(a_book(THERAPIST_FIRST, probe)) == [
+        "rule probe.refer: must be a table of specialist = urgency",
+        "rule probe: has no effect (refer, tests or advice)",
+    ]
+
+
+@pytest.mark.parametrize("version", [0, -1, True, "1"])
+def test_it_refuses_a_version_that_is_not_a_positive_integer(version):
+    changelog = [{"version": version, "note": "An odd version."}]
+    book = {**a_book(THERAPIST_FIRST), "version": version, "changelog": changelog}
+
+    assert problems(book) == ["version: must be a positive integer"]
+
+
+def test_it_accepts_a_sentence_ending_in_an_exclamation_mark_and_names_an_unnamed_book_back_numbness():
+    probe = a_rule("probe", reason="Call the therapist about your back today!", advice=["Rest your back!"])
+    book = a_book(THERAPIST_FIRST, {**probe, "tests": ["blood_count"]})
+    del book["name"]
+
+    assert parse_rulebook(book).label == "back-numbness@1"
+
+
+def test_it_explains_tests_on_the_therapists_step_and_keeps_advice_out_of_the_reasons():
+    reason = "The therapist may order a blood count first."
+    tests_only = a_rule("tests-only", reason=reason, tests=["blood_count"])
+    advice_only = a_rule("advice-only", reason="Rest helps the back recover.", advice=["Rest your back."])
+    book = parse_rulebook(a_book(THERAPIST_FIRST, tests_only, advice_only))
+
+    route = route_for(PLAIN, book)
+
+    [therapist] = route["steps"]
+    assert therapist["reasons"] == [THERAPIST_FIRST["reason"], tests_only["reason"]]
+    assert therapist["rules"] == ["therapist-first", "tests-only"]
+    assert therapist["urgency"] == "self_care"
+    assert (route["tests"], route["advice"]) == (["blood_count"], ["Rest your back."])
+    assert [cited["id"] for cited in route["rules"]] == ["therapist-first", "tests-only", "advice-only"]
