@@ -5,6 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from intake.emails import reminder_message
 from intake.models import Case, ReminderKind
 from intake.reminders import reminder_send, reminders_claim_due
 
@@ -51,3 +52,17 @@ def test_it_names_each_email_after_its_reminder_on_the_senders_domain(alice, smt
     expected = f"<reminder-{sent['reminder'].pk}.{alice.public_id}@mail.northside.example>"
     assert message_id(sent) == expected
 
+
+
+@pytest.mark.parametrize(
+    ("sender", "domain"),
+    [
+        ('"front@desk" <"front@desk"@mail.northside.example>', "mail.northside.example"),
+        ("The clinic <>", "localhost"),
+    ],
+)
+def test_it_takes_the_message_id_domain_after_the_senders_last_at_sign(alice, settings, sender, domain):
+    settings.DEFAULT_FROM_EMAIL = sender
+    reminder = alice.reminders.get(kind=ReminderKind.CONFIRMATION)
+    message = reminder_message(reminder)
+    assert message.extra_headers == {"Message-ID": f"<reminder-{reminder.pk}.{alice.public_id}@{domain}>"}
