@@ -259,3 +259,15 @@ def test_it_explains_tests_on_the_therapists_step_and_keeps_advice_out_of_the_re
     assert therapist["urgency"] == "self_care"
     assert (route["tests"], route["advice"]) == (["blood_count"], ["Rest your back."])
     assert [cited["id"] for cited in route["rules"]] == ["therapist-first", "tests-only", "advice-only"]
+
+
+def test_it_puts_each_problem_on_its_own_line_in_the_error_that_stops_start_up():
+    probe = a_rule("probe", refer={"neurologist": "soon"}, when={"symptoms": []})
+
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(a_book(probe))
+
+    assert str(caught.value) == (
+        "rule probe.when.symptoms: must be a non-empty list of codes\n"
+        "rulebook: needs a rule with no condition that refers to the therapist"
+    )
