@@ -114,3 +114,9 @@ def test_it_asks_search_engines_not_to_index_the_status_page(client, alice):
     response = client.get(status_url(alice))
     assert response.status_code == 200
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_it_reads_the_case_its_route_and_the_steps_in_two_queries(client, alice, django_assert_num_queries):
+    url = status_url(alice)
+    with django_assert_num_queries(2):
+        assert client.get(url).status_code == 200

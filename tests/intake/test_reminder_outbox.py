@@ -381,3 +381,26 @@ def test_it_logs_each_outcome_by_reminder_id_only(alice, smtp_down, caplog):
         reminder_send(reminder_id=pk)
     failed = f"reminder {pk} attempt 1 failed: ConnectionRefusedError"
     assert caplog.messages == [failed, f"reminder {pk} pending"]
+
+
+def test_it_claims_the_longest_overdue_first(alice, bob):
+    now = timezone.now()
+    Reminder.objects.filter(pk=confirmation(alice).pk).update(due_at=now - timedelta(minutes=1))
+    Reminder.objects.filter(pk=confirmation(bob).pk).update(due_at=now - timedelta(minutes=5))
+    assert reminders_claim_due(now=now) == [confirmation(bob).pk, confirmation(alice).pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_alone_a_row_sent_since_the_dispatcher_looked(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    worker = Worker(pk)
+    worker.start()
+    slow_smtp_server.wait_for(1)
+    later = timezone.now() + SENDING_LEASE + timedelta(seconds=1)
+    stale = reminders_due(now=later)
+    assert [row[0] for row in stale] == [pk]
+    slow_smtp_server.answer(0, "250 OK")
+    worker.join()
+    assert worker.result == ReminderState.SENT
+    assert reminders_claim(stale, now=later) == []
+    assert Reminder.objects.get(pk=pk).state == ReminderState.SENT

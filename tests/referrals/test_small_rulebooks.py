@@ -5,7 +5,7 @@ import pytest
 
 from referrals.engine import route_for
 from referrals.intakes import parse_intake
-from referrals.rulebook import RulebookError, fingerprint, parse_rulebook
+from referrals.rulebook import RulebookError, RuleIndex, fingerprint, parse_rulebook
 
 ARTICLE = "000_f872c3d1c522e607.txt"
 
@@ -271,3 +271,40 @@ def test_it_puts_each_problem_on_its_own_line_in_the_error_that_stops_start_up()
         "rule probe.when.symptoms: must be a non-empty list of codes\n"
         "rulebook: needs a rule with no condition that refers to the therapist"
     )
+
+
+def test_it_indexes_each_rule_under_its_rarest_clause_and_checks_numbers_apart():
+    three_places = ["between_shoulder_blades", "lower_back", "along_spine"]
+    rules = {
+        "answer-place-code": {"sex": ["male"], "locations": ["lower_back"], "symptoms": ["fever"]},
+        "places-then-answer": {"locations": three_places, "sex": ["male"]},
+        "place-then-codes": {"locations": ["lower_back"], "symptoms": ["fever", "weakness", "dizziness"]},
+        "codes-then-place": {"symptoms": ["fever", "weakness"], "locations": ["lower_back"]},
+        "any-of-answers": {"any": [{"frequency": ["regular"]}, {"has_symptoms": True}], "has_history": True},
+        "with-an-age": {"symptoms": ["fever"], "min_age": 60},
+        "any-with-an-age": {"any": [{"symptoms": ["fever"]}, {"min_age": 60}]},
+    }
+    raw = [a_rule(rule_id, refer={"neurologist": "soon"}, when=when) for rule_id, when in rules.items()]
+    book = parse_rulebook(a_book(THERAPIST_FIRST, *raw))
+
+    index = RuleIndex.build(book.rules)
+
+    ids = [rule.id for rule in book.rules]
+    triggers: dict[str, set[str]] = {}
+    for feature, positions in index.by_feature.items():
+        for position in positions:
+            triggers.setdefault(ids[position], set()).add(feature)
+    assert triggers == {
+        "answer-place-code": {"fever"},
+        "places-then-answer": {"sex=male"},
+        "place-then-codes": {"lower_back"},
+        "codes-then-place": {"fever", "weakness"},
+        "any-of-answers": {"has_history=True"},
+        "with-an-age": {"fever"},
+    }
+    assert {ids[position] for position in index.unindexed} == {"therapist-first", "any-with-an-age"}
+    checked = {ids[position]: len(checks) for position, checks in enumerate(index.checks) if checks}
+    assert checked == {"with-an-age": 1, "any-with-an-age": 1}
+    rest = dict(zip(ids, index.rest, strict=True))
+    assert rest["answer-place-code"] == (frozenset({"sex=male"}), frozenset({"lower_back"}))
+    assert rest["any-of-answers"] == (frozenset({"frequency=regular", "has_symptoms=True"}),)
