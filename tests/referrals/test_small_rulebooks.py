@@ -171,6 +171,7 @@ def test_it_fires_a_rule_exactly_when_its_condition_holds(when, holds, fails):
 
 
 STOP_OR_BREAK = "must be one phrase, without sentence breaks or a final stop"
+NOT_CODES = "must be a non-empty list of codes"
 UNKNOWN_KEY = "unknown condition key"
 NOT_A_COUNT = "must be a non-negative integer"
 TRIMESTERS = "when.pregnancy_trimester: must list trimesters 1, 2 or 3"
@@ -180,6 +181,9 @@ BAD_RULES = {
     "codes not a list": ({"when": {"symptoms": "fever"}}, "when.symptoms: must be a non-empty list of codes"),
     "repeated code": ({"when": {"symptoms": ["fever", "fever"]}}, "when.symptoms: repeats a code"),
     "code not text": ({"when": {"history": [3]}}, "when.history: unknown code 3"),
+    "unknown sex": ({"when": {"sex": ["m"]}}, "when.sex: unknown code 'm'"),
+    "all of one twice": ({"when": {"history_all": ["sciatica"] * 2}}, "when.history_all: repeats a code"),
+    "a place as text": ({"when": {"locations": "loin"}}, f"when.locations: {NOT_CODES}"),
     "any of one": ({"when": {"any": [{"sex": ["male"]}]}}, "when.any: must list at least two conditions"),
     "any not a list": ({"when": {"any": {"sex": ["male"]}}}, "when.any: must list at least two conditions"),
     "trimester 4": ({"when": {"pregnancy_trimester": [4]}}, TRIMESTERS),
