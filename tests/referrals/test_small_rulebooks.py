@@ -114,6 +114,11 @@ CONDITIONS = {
     "frequency": ({"frequency": ["regular"]}, {"frequency": "regular"}, {"frequency": "occasional"}),
     "pregnancy": ({"pregnancy": ["yes", "possible"]}, {**WOMAN, "pregnancy": "possible"}, WOMAN),
     "trimester": ({"pregnancy_trimester": [2, 3]}, {**PREGNANT, "pregnancy_trimester": 3}, PREGNANT),
+    "first trimester": (
+        {"pregnancy_trimester": [1]},
+        {**PREGNANT, "pregnancy_trimester": 1},
+        {**PREGNANT, "pregnancy_trimester": 2},
+    ),
     "locations": (
         {"locations": ["along_spine", "between_shoulder_blades"]},
         {"locations": ["lower_back", "between_shoulder_blades"]},
@@ -312,3 +317,19 @@ def test_it_indexes_each_rule_under_its_rarest_clause_and_checks_numbers_apart()
     rest = dict(zip(ids, index.rest, strict=True))
     assert rest["answer-place-code"] == (frozenset({"sex=male"}), frozenset({"lower_back"}))
     assert rest["any-of-answers"] == (frozenset({"frequency=regular", "has_symptoms=True"}),)
+
+
+def test_it_accepts_zero_for_ages_and_durations():
+    when = {"min_age": 0, "max_age": 0, "min_duration_days": 0}
+    newborn = a_rule("newborn", refer={"therapist": "routine"}, when=when)
+    book = parse_rulebook(a_book(THERAPIST_FIRST, newborn))
+
+    assert book.rule("newborn").matches(parse_intake({**PLAIN, "age": 0, "duration_days": 0}))
+
+
+def test_it_fingerprints_the_rules_in_a_canonical_form_that_never_changes():
+    rule = {"id": "café", "reason": "See the therapist’s advice.", "when": {"min_age": 60, "any": []}}
+    reordered = {"when": {"any": [], "min_age": 60}, "reason": "See the therapist’s advice.", "id": "café"}
+
+    # Recorded in every rulebook file: a new canonical form would make every one of them stale.
+    assert fingerprint([rule]) == fingerprint([reordered]) == "eac94264613c4bf7"
