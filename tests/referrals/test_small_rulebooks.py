@@ -5,7 +5,7 @@ import pytest
 
 from referrals.engine import route_for
 from referrals.intakes import parse_intake
-from referrals.rulebook import RulebookError, RuleIndex, fingerprint, parse_rulebook
+from referrals.rulebook import SECTIONS, RulebookError, RuleIndex, fingerprint, parse_rulebook
 
 ARTICLE = "000_f872c3d1c522e607.txt"
 
@@ -333,3 +333,46 @@ def test_it_fingerprints_the_rules_in_a_canonical_form_that_never_changes():
 
     # Recorded in every rulebook file: a new canonical form would make every one of them stale.
     assert fingerprint([rule]) == fingerprint([reordered]) == "eac94264613c4bf7"
+
+
+def test_it_accepts_the_longest_reason_and_evidence_and_advice_with_a_trailing_space():
+    reason = " ".join(["word"] * 59) + " stop."
+    evidence = " ".join(["you", "must", "first", "contact", "the", "therapist"] * 3 + ["right", "away"])
+    probe = a_rule("probe", reason=reason, evidence=evidence, advice=["Rest your back. "])
+
+    parse_rulebook(a_book(THERAPIST_FIRST, {**probe, "refer": {"therapist": "self_care"}}))
+
+
+def test_it_refuses_the_longest_texts_plus_one_word():
+    reason = " ".join(["word"] * 60) + " stop."
+    evidence = " ".join(["you", "must", "first", "contact", "the", "therapist"] * 3 + ["right", "now", "x"])
+    section = " ".join(["Which", "doctor", "to", "contact"] * 3 + ["first"])
+    probe = a_rule("probe", reason=reason, evidence=evidence, refer={"therapist": "self_care"})
+    probe["section"] = section
+
+    assert problems(a_book(THERAPIST_FIRST, probe)) == [
+        "rule probe.section: must be one line of 1 to 12 words",
+        f"rule probe.section: {section!r} is not a section of {ARTICLE} ({', '.join(SECTIONS[ARTICLE])})",
+        "rule probe.evidence: must be one line of 2 to 20 words",
+        "rule probe.reason: must be one line of 4 to 60 words",
+    ]
+
+
+def test_it_quotes_the_start_of_advice_that_is_not_a_sentence_and_refuses_a_final_semicolon():
+    advice = "Change position often and give your back a rest"
+    probe = a_rule("probe", refer={"therapist": "self_care"}, advice=[advice])
+    probe["evidence"] = "you must first contact the therapist;"
+
+    assert problems(a_book(THERAPIST_FIRST, probe)) == [
+        f"rule probe.evidence: {STOP_OR_BREAK}",
+        f"rule probe.advice: {advice[:40]!r} must be a full sentence ending with a stop",
+    ]
+
+
+def test_it_says_what_a_rule_on_no_symptoms_may_do():
+    probe = a_rule("probe", refer={"neurologist": "soon"}, when={"has_symptoms": False})
+
+    assert problems(a_book(THERAPIST_FIRST, probe)) == [
+        "rule probe.when: has_symptoms = false stops the rule when a symptom or history item is added, "
+        "so it may only refer to the therapist for self_care, with no tests"
+    ]
