@@ -290,8 +290,8 @@ def test_it_indexes_each_rule_under_its_rarest_clause_and_checks_numbers_apart()
         "place-then-codes": {"locations": ["lower_back"], "symptoms": ["fever", "weakness", "dizziness"]},
         "codes-then-place": {"symptoms": ["fever", "weakness"], "locations": ["lower_back"]},
         "any-of-answers": {"any": [{"frequency": ["regular"]}, {"has_symptoms": True}], "has_history": True},
-        "with-an-age": {"symptoms": ["fever"], "min_age": 60},
         "any-with-an-age": {"any": [{"symptoms": ["fever"]}, {"min_age": 60}]},
+        "with-an-age": {"symptoms": ["fever"], "min_age": 60},
     }
     raw = [a_rule(rule_id, refer={"neurologist": "soon"}, when=when) for rule_id, when in rules.items()]
     book = parse_rulebook(a_book(THERAPIST_FIRST, *raw))
