@@ -376,3 +376,10 @@ def test_it_says_what_a_rule_on_no_symptoms_may_do():
         "rule probe.when: has_symptoms = false stops the rule when a symptom or history item is added, "
         "so it may only refer to the therapist for self_care, with no tests"
     ]
+
+
+def test_it_keeps_the_books_name_version_and_changelog():
+    book = parse_rulebook(a_book(THERAPIST_FIRST))
+
+    assert book.label == "small-book@1"
+    assert book.changelog == ({"version": 1, "note": "Made in a test."},)
