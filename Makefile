@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: install run test bench load lint vendor clean
+.PHONY: install run test bench load lint mutate vendor clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,14 @@ load: install
 lint: install
 	$(BIN)/ruff check .
 
+# Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml
+# (see README.md). Slow and not part of `make test` or CI: run it by hand.
+MUTATE_JOBS ?= 2
+mutate: install
+	rm -rf mutants
+	nice $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(PY) -m tests.mutation_report
+
 # Refresh the vendored Bootstrap files from the npm registry (not needed to run). The
 # files are copied unchanged, with the source maps they name: the production
 # static storage refuses a file that references a missing one.
@@ -55,4 +63,4 @@ vendor:
 	rm -rf /tmp/portal-vendor
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles mutants

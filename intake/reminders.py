@@ -59,20 +59,34 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
-def reminders_claim_due(*, now: datetime) -> list[int]:
-    """Claim what is due (or stuck) for sending; returns the ids this caller won."""
+def reminders_due(*, now: datetime) -> list[tuple[int, str, datetime | None]]:
+    """What is due (or stuck) as a dispatcher sees it now: (id, state, claimed_at) per row."""
     claimable = (
         Q(state=ReminderState.PENDING, due_at__lte=now)
         | Q(state=ReminderState.QUEUED, claimed_at__lt=now - QUEUED_LEASE)
         | Q(state=ReminderState.SENDING, claimed_at__lt=now - SENDING_LEASE)
     )
-    candidates = Reminder.objects.filter(claimable).order_by("due_at", "id")
+    rows = Reminder.objects.filter(claimable).order_by("due_at", "id")
+    return list(rows.values_list("pk", "state", "claimed_at")[:CLAIM_BATCH])
+
+
+def reminders_claim(seen: list[tuple[int, str, datetime | None]], *, now: datetime) -> list[int]:
+    """Claim the rows still as they were seen; returns the ids this caller won.
+
+    By the time a dispatcher claims, another may have claimed the same rows:
+    the update only applies to a row whose state and claim time are unchanged.
+    """
     won = []
-    for pk, state, claimed_at in candidates.values_list("pk", "state", "claimed_at")[:CLAIM_BATCH]:
+    for pk, state, claimed_at in seen:
         mine = Reminder.objects.filter(pk=pk, state=state, claimed_at=claimed_at)
         if mine.update(state=ReminderState.QUEUED, claimed_at=now) == 1:
             won.append(pk)
     return won
+
+
+def reminders_claim_due(*, now: datetime) -> list[int]:
+    """Claim what is due (or stuck) for sending; returns the ids this caller won."""
+    return reminders_claim(reminders_due(now=now), now=now)
 
 
 # What each patient email needs to still make sense when its turn comes.
@@ -127,28 +141,32 @@ def reminder_send(*, reminder_id: int) -> str | None:
         "case__assigned_to", "appointment__location", "referral"
     ).get(pk=reminder_id)
     if not reminder_is_wanted(reminder, now=now):
-        return _finish(reminder, ReminderState.CANCELLED)
+        return _finish(reminder, ReminderState.CANCELLED, claim=now)
     try:
         reminder_message(reminder).send()
     except (smtplib.SMTPException, OSError) as exc:
-        return _record_failure(reminder, exc, now=now)
-    return _finish(reminder, ReminderState.SENT, sent_at=timezone.now(), last_error="")
+        return _record_failure(reminder, exc, claim=now)
+    return _finish(reminder, ReminderState.SENT, claim=now, sent_at=timezone.now(), last_error="")
 
 
-def _finish(reminder: Reminder, state: str, **fields) -> str:
-    Reminder.objects.filter(pk=reminder.pk, state=ReminderState.SENDING).update(state=state, **fields)
+def _finish(reminder: Reminder, state: str, *, claim: datetime, **fields) -> str | None:
+    """Record the outcome, unless the send outlived its lease and another worker took the row over."""
+    mine = Reminder.objects.filter(pk=reminder.pk, state=ReminderState.SENDING, claimed_at=claim)
+    if mine.update(state=state, **fields) != 1:
+        logger.warning("reminder %s was taken over by another worker: %s not recorded", reminder.pk, state)
+        return None
     logger.info("reminder %s %s", reminder.pk, state)
     return state
 
 
-def _record_failure(reminder: Reminder, exc: Exception, *, now: datetime) -> str:
+def _record_failure(reminder: Reminder, exc: Exception, *, claim: datetime) -> str | None:
     error = f"{type(exc).__name__}: {exc}"[:500]
     logger.warning("reminder %s attempt %s failed: %s", reminder.pk, reminder.attempts, type(exc).__name__)
     if smtp_error_is_permanent(exc) or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         with transaction.atomic():
-            state = _finish(reminder, ReminderState.FAILED, last_error=error)
+            state = _finish(reminder, ReminderState.FAILED, claim=claim, last_error=error)
             if state == ReminderState.FAILED and not reminder.is_staff_alert:
                 alert_reminder_failed(reminder)
         return state
-    due_at = now + retry_delay(reminder.attempts)
-    return _finish(reminder, ReminderState.PENDING, last_error=error, due_at=due_at, claimed_at=None)
+    retry = {"due_at": claim + retry_delay(reminder.attempts), "claimed_at": None}
+    return _finish(reminder, ReminderState.PENDING, claim=claim, last_error=error, **retry)

@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from intake.audit import audit_patient_view
@@ -17,6 +18,7 @@ from referrals.routes import route_current
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
+@sensitive_post_parameters()  # what is happening to the patient now is health data
 @never_cache
 @require_http_methods(["GET", "POST"])
 def emergency_screen(request: HttpRequest) -> HttpResponse:

@@ -20,8 +20,28 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from intake.models import Case
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK
 from intake.submission import intake_submit
+from referrals.rulebook import get_rulebook
 
 IN_CI = bool(os.environ.get("CI"))
+
+
+# --- Mutation testing (`make mutate`) ------------------------------------------
+# mutmut names the mutant under test in MUTANT_UNDER_TEST ("stats" while it
+# maps which tests reach which function). Its runs fork from a process that
+# has already loaded the rulebook once, so the rulebook is loaded afresh: for
+# every test while mapping (each routing test then counts as reaching the
+# loader), and once per run of a mutant (so the tests route with its code).
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        get_rulebook.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _rulebook_loaded_per_test_while_mapping_mutants() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        get_rulebook.cache_clear()
 
 
 def require(condition: bool, why: str) -> None:

@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import STATUS_EXPLANATIONS, CaseStatus
+from intake.models import STATUS_EXPLANATIONS, STATUS_TOKEN_SALT, CaseStatus
 from referrals import vocabulary
 from referrals.vocabulary import TEST_PURPOSES, urgency_time_frame
 from tests.intake.helpers import ROUTE, SHARED, stored_case
@@ -154,3 +156,42 @@ def test_it_shows_the_route_as_it_was_stored_not_as_rules_say_today(client, alic
     step.save()
     html = client.get(status_url(alice)).content.decode()
     assert "A reason worded by an earlier rulebook." in html
+
+
+def signed(case, **how) -> str:
+    return signing.dumps(str(case.public_id), **how)
+
+
+OTHER_KEY = "another-secret-key-0123456789abcdefghij"
+SALT = STATUS_TOKEN_SALT
+FORGERIES = {
+    "bare case id": lambda case: str(case.public_id),
+    "signed with another salt": lambda case: signed(case, salt="intake.other", compress=True),
+    "signed without a salt": lambda case: signed(case),
+    "signed with another key": lambda case: signed(case, key=OTHER_KEY, salt=SALT, compress=True),
+    "real payload, signature of another salt": lambda case: ":".join(
+        [*case.status_token().split(":")[:-1], signed(case, salt="intake.other").split(":")[-1]]
+    ),
+}
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+def test_it_404s_on_a_token_not_signed_for_status_links(client, alice, forge):
+    assert client.get(status_url(alice)).status_code == 200
+    assert client.get(reverse("intake:status", args=[forge(alice)])).status_code == 404
+
+
+def test_it_asks_search_engines_not_to_index_the_status_page(client, alice):
+    response = client.get(status_url(alice))
+    assert response.status_code == 200
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_it_reads_a_case_in_as_many_queries_whatever_the_length_of_its_route(client, alice, bob):
+    counts = []
+    for case in (bob, alice):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(status_url(case)).status_code == 200
+        counts.append(len(queries))
+    assert alice.route.steps.count() > bob.route.steps.count()
+    assert counts[0] == counts[1]

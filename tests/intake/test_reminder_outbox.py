@@ -1,15 +1,26 @@
+import asyncio
 import re
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
 from intake.models import CaseStatus, Reminder, ReminderKind, ReminderState
-from intake.reminders import QUEUED_LEASE, SENDING_LEASE, reminder_send, reminders_claim_due
+from intake.reminders import (
+    QUEUED_LEASE,
+    SENDING_LEASE,
+    reminder_send,
+    reminders_claim,
+    reminders_claim_due,
+    reminders_due,
+)
 from referrals.vocabulary import History, Specialist, Symptom
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +155,252 @@ def test_it_cancels_the_booking_reminder_of_a_closed_case(alice, smtp_server):
     assert reminder_send(reminder_id=pk) == ReminderState.CANCELLED
     assert Reminder.objects.get(pk=pk).state == ReminderState.CANCELLED
     assert smtp_server.wait_for(1, timeout=0.5) == []
+
+
+def test_it_gives_nothing_to_a_dispatcher_working_from_a_stale_view(alice):
+    now = timezone.now()
+    stale = reminders_due(now=now)
+    assert reminders_claim_due(now=now) == [confirmation(alice).pk]
+    assert reminders_claim(stale, now=now) == []
+    assert confirmation(alice).claimed_at == now
+
+
+def test_it_gives_a_lapsed_lease_to_one_dispatcher_only(alice):
+    now = timezone.now()
+    [pk] = reminders_claim_due(now=now)
+    later = now + QUEUED_LEASE + timedelta(seconds=1)
+    stale = reminders_due(now=later)
+    assert [row[0] for row in stale] == [pk]
+    assert reminders_claim_due(now=later) == [pk]
+    assert reminders_claim(stale, now=later + timedelta(seconds=1)) == []
+    assert confirmation(alice).claimed_at == later
+
+
+def test_it_doubles_the_wait_after_each_failed_attempt(alice, smtp_down):
+    pk = confirmation(alice).pk
+    attempt_at, waits = timezone.now(), []
+    for _ in range(3):
+        assert reminders_claim_due(now=attempt_at) == [pk]
+        with time_machine.travel(attempt_at, tick=False):
+            assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+        due_at = Reminder.objects.get(pk=pk).due_at
+        waits.append(due_at - attempt_at)
+        attempt_at = due_at
+    assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "outcome"),
+    [
+        (CaseStatus.NEW, ReminderKind.BOOK_THERAPIST, ReminderState.SENT),
+        (CaseStatus.TRIAGED, ReminderKind.BOOK_THERAPIST, ReminderState.SENT),
+        (CaseStatus.IN_PROGRESS, ReminderKind.BOOK_THERAPIST, ReminderState.CANCELLED),
+        (CaseStatus.CLOSED, ReminderKind.BOOK_THERAPIST, ReminderState.CANCELLED),
+        (CaseStatus.IN_PROGRESS, ReminderKind.CONFIRMATION, ReminderState.SENT),
+        (CaseStatus.CLOSED, ReminderKind.CONFIRMATION, ReminderState.CANCELLED),
+    ],
+)
+def test_it_sends_only_what_the_case_still_needs(alice, smtp_server, status, kind, outcome):
+    alice.status = status
+    alice.save()
+    reminder = alice.reminders.get(kind=kind)
+    assert reminder.pk in reminders_claim_due(now=reminder.due_at)
+    assert reminder_send(reminder_id=reminder.pk) == outcome
+    assert Reminder.objects.get(pk=reminder.pk).state == outcome
+    assert len(smtp_server.messages) == (1 if outcome == ReminderState.SENT else 0)
+
+
+def test_it_tells_the_patient_to_call_emergency_services_in_the_confirmation(alice, smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    reminder_send(reminder_id=pk)
+    [message] = smtp_server.messages
+    assert message["Subject"].endswith("we received your request")
+    assert "call emergency services" in message.get_payload(decode=True).decode()
+
+
+class HeldInbox:
+    """An SMTP server that holds each message until the test answers it: a slow mail server."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[threading.Event, list[str]]] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        answered, reply = threading.Event(), []
+        with self.arrived:
+            self.held.append((answered, reply))
+            self.arrived.notify_all()
+        await asyncio.get_running_loop().run_in_executor(None, answered.wait)
+        return reply[0]
+
+    def wait_for(self, count: int) -> None:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.held) >= count, timeout=30)
+
+    def answer(self, index: int, reply: str) -> None:
+        answered, replies = self.held[index]
+        replies.append(reply)
+        answered.set()
+
+
+@pytest.fixture
+def slow_smtp_server(settings) -> Iterator[HeldInbox]:
+    inbox = HeldInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 60
+    yield inbox
+    for answered, replies in inbox.held:
+        replies.append("421 closing")
+        answered.set()
+    controller.stop()
+
+
+class Worker(threading.Thread):
+    """A Celery worker's delivery of one reminder id, in a thread of its own."""
+
+    def __init__(self, reminder_id: int) -> None:
+        super().__init__()
+        self.reminder_id, self.result = reminder_id, "not finished"
+
+    def run(self) -> None:
+        try:
+            self.result = reminder_send(reminder_id=self.reminder_id)
+        finally:
+            connection.close()
+
+
+def _take_over_after_the_lease(pk: int, inbox: HeldInbox) -> tuple[Worker, Worker]:
+    """Worker A stalls on a slow SMTP server; past the lease, worker B claims the row and sends."""
+    late = Worker(pk)
+    late.start()
+    inbox.wait_for(1)
+    assert reminders_claim_due(now=timezone.now() + SENDING_LEASE + timedelta(seconds=1)) == [pk]
+    takeover = Worker(pk)
+    takeover.start()
+    inbox.wait_for(2)
+    return late, takeover
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow_smtp_server, caplog):
+    [pk] = reminders_claim_due(now=timezone.now())
+    late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
+    slow_smtp_server.answer(1, "250 OK")
+    takeover.join()
+    sent = Reminder.objects.get(pk=pk)
+    assert (takeover.result, sent.state) == (ReminderState.SENT, ReminderState.SENT)
+    with caplog.at_level("INFO", logger="intake.reminders"):
+        slow_smtp_server.answer(0, "451 Try again later")
+        late.join()
+    reminder = Reminder.objects.get(pk=pk)
+    assert late.result is None
+    assert f"reminder {pk} was taken over by another worker: pending not recorded" in caplog.messages
+    assert (reminder.state, reminder.sent_at, reminder.last_error) == (ReminderState.SENT, sent.sent_at, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_the_worker_holding_the_claim_finish_when_a_stalled_one_fails(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
+    slow_smtp_server.answer(0, "451 Try again later")
+    late.join()
+    assert late.result is None
+    assert Reminder.objects.get(pk=pk).state == ReminderState.SENDING
+    slow_smtp_server.answer(1, "250 OK")
+    takeover.join()
+    reminder = Reminder.objects.get(pk=pk)
+    assert (takeover.result, reminder.state) == (ReminderState.SENT, ReminderState.SENT)
+    assert reminder.last_error == ""
+    assert pk not in reminders_claim_due(now=timezone.now() + timedelta(days=30))
+
+
+class RefusingInbox:
+    """An SMTP server that refuses every message with a long temporary error."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        return "451 " + "Mailbox busy, try again later. " * 30
+
+
+@pytest.fixture
+def refusing_smtp_server(settings) -> Iterator[None]:
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield
+    controller.stop()
+
+
+def test_it_keeps_the_start_of_a_long_smtp_error(alice, refusing_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+    error = Reminder.objects.get(pk=pk).last_error
+    assert len(error) == 500
+    assert error.startswith("SMTPDataError: (451, b'Mailbox busy, try again later.")
+
+
+def test_it_keeps_the_error_of_a_reminder_it_gives_up_on(alice, settings, smtp_down):
+    settings.REMINDER_MAX_ATTEMPTS = 1
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.FAILED
+    assert Reminder.objects.get(pk=pk).last_error.startswith("ConnectionRefusedError: ")
+
+
+def test_it_clears_the_last_error_once_the_reminder_is_sent(alice, smtp_server, settings):
+    server_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()
+    [pk] = reminders_claim_due(now=timezone.now())
+    assert reminder_send(reminder_id=pk) == ReminderState.PENDING
+    assert Reminder.objects.get(pk=pk).last_error
+    settings.EMAIL_PORT = server_port
+    assert reminders_claim_due(now=timezone.now() + timedelta(minutes=2)) == [pk]
+    assert reminder_send(reminder_id=pk) == ReminderState.SENT
+    reminder = Reminder.objects.get(pk=pk)
+    assert (reminder.state, reminder.attempts, reminder.last_error) == (ReminderState.SENT, 2, "")
+
+
+def test_it_records_the_outcome_on_its_own_row_only(alice, bob, smtp_server):
+    now = timezone.now()
+    mine, other = confirmation(alice).pk, confirmation(bob).pk
+    assert sorted(reminders_claim_due(now=now)) == sorted([mine, other])
+    with time_machine.travel(now, tick=False):
+        # Another worker took the other row at the very same instant and is still sending.
+        Reminder.objects.filter(pk=other).update(state=ReminderState.SENDING, claimed_at=now)
+        assert reminder_send(reminder_id=mine) == ReminderState.SENT
+    assert Reminder.objects.get(pk=other).state == ReminderState.SENDING
+
+
+def test_it_logs_each_outcome_by_reminder_id_only(alice, smtp_down, caplog):
+    pk = confirmation(alice).pk
+    reminders_claim_due(now=timezone.now())
+    with caplog.at_level("INFO", logger="intake.reminders"):
+        reminder_send(reminder_id=pk)
+    failed = f"reminder {pk} attempt 1 failed: ConnectionRefusedError"
+    assert caplog.messages == [failed, f"reminder {pk} pending"]
+
+
+def test_it_claims_the_longest_overdue_first(alice, bob):
+    now = timezone.now()
+    Reminder.objects.filter(pk=confirmation(alice).pk).update(due_at=now - timedelta(minutes=1))
+    Reminder.objects.filter(pk=confirmation(bob).pk).update(due_at=now - timedelta(minutes=5))
+    assert reminders_claim_due(now=now) == [confirmation(bob).pk, confirmation(alice).pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_alone_a_row_sent_since_the_dispatcher_looked(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    worker = Worker(pk)
+    worker.start()
+    slow_smtp_server.wait_for(1)
+    later = timezone.now() + SENDING_LEASE + timedelta(seconds=1)
+    stale = reminders_due(now=later)
+    assert [row[0] for row in stale] == [pk]
+    slow_smtp_server.answer(0, "250 OK")
+    worker.join()
+    assert worker.result == ReminderState.SENT
+    assert reminders_claim(stale, now=later) == []
+    assert Reminder.objects.get(pk=pk).state == ReminderState.SENT

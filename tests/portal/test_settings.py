@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list
+from portal.env import env_bool, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,3 +83,64 @@ def test_it_fails_loudly_on_bad_values(tmp_path, env, message):
     result = load_settings(tmp_path, **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_it_reads_strings_and_names_a_missing_one(monkeypatch):
+    monkeypatch.setenv("X_NAME", "The clinic")
+    assert env_str("X_NAME") == "The clinic"
+    monkeypatch.delenv("X_NAME")
+    assert env_str("X_NAME", "fallback") == "fallback"
+    assert env_str("X_NAME", "") == ""
+    with pytest.raises(ImproperlyConfigured, match="^X_NAME must be set$"):
+        env_str("X_NAME")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        *[(raw, True) for raw in ("1", " TRUE ", "yes", "On")],
+        *[(raw, False) for raw in ("0", "false", "NO", "off", "")],
+    ],
+)
+def test_it_reads_every_spelling_of_a_boolean(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_it_uses_the_default_when_a_boolean_or_integer_is_unset(monkeypatch):
+    monkeypatch.delenv("X_FLAG", raising=False)
+    monkeypatch.delenv("X_NUMBER", raising=False)
+    assert env_bool("X_FLAG", True) is True
+    assert env_bool("X_FLAG", False) is False
+    assert env_int("X_NUMBER", 7) == 7
+
+
+def test_it_names_the_variable_and_the_value_it_cannot_use(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured) as caught:
+        env_bool("X_FLAG", False)
+    assert str(caught.value) == "X_FLAG must be a boolean (1/0, true/false), not 'maybe'"
+    monkeypatch.setenv("X_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured) as caught:
+        env_int("X_NUMBER", 1)
+    assert str(caught.value) == "X_NUMBER must be an integer, not 'twelve'"
+    monkeypatch.setenv("X_NUMBER", "0")
+    with pytest.raises(ImproperlyConfigured) as caught:
+        env_int("X_NUMBER", 5, minimum=1)
+    assert str(caught.value) == "X_NUMBER must be at least 1, not 0"
+
+
+def test_it_accepts_the_minimum_itself_and_zero_by_default(monkeypatch):
+    monkeypatch.setenv("X_NUMBER", "1")
+    assert env_int("X_NUMBER", 5, minimum=1) == 1
+    monkeypatch.setenv("X_NUMBER", "0")
+    assert env_int("X_NUMBER", 5) == 0
+    monkeypatch.setenv("X_NUMBER", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("X_NUMBER", 5)
+
+
+def test_it_splits_the_default_list_too(monkeypatch):
+    monkeypatch.delenv("X_HOSTS", raising=False)
+    assert env_list("X_HOSTS") == []
+    assert env_list("X_HOSTS", "a.example,b.example") == ["a.example", "b.example"]
