@@ -8,10 +8,21 @@ from django.db import connection
 from django.utils import timezone
 
 from intake.models import CaseStatus, Reminder, ReminderKind, ReminderState
-from intake.reminders import QUEUED_LEASE, SENDING_LEASE, reminder_send, reminders_claim_due
+from intake.reminders import (
+    QUEUED_LEASE,
+    SENDING_LEASE,
+    reminder_send,
+    reminders_claim_due,
+    reminders_send,
+)
+from intake.tasks import reminders_dispatch
 from referrals.vocabulary import History, Specialist, Symptom
+from tests.conftest import wait_until
+from tests.intake import mail
 
 pytestmark = pytest.mark.django_db
+module_worker = mail.module_worker
+scripted_smtp = mail.scripted_smtp
 
 
 def confirmation(case) -> Reminder:
@@ -144,3 +155,54 @@ def test_it_cancels_the_booking_reminder_of_a_closed_case(alice, smtp_server):
     assert reminder_send(reminder_id=pk) == ReminderState.CANCELLED
     assert Reminder.objects.get(pk=pk).state == ReminderState.CANCELLED
     assert smtp_server.wait_for(1, timeout=0.5) == []
+
+
+def test_it_claims_a_batch_at_a_time(alice, bob):
+    now = timezone.now()
+    first, second = reminders_claim_due(now=now, limit=1), reminders_claim_due(now=now, limit=1)
+    assert sorted(first + second) == sorted([confirmation(alice).pk, confirmation(bob).pk])
+    assert reminders_claim_due(now=now, limit=1) == []
+
+
+def test_it_fails_only_the_refused_email_of_a_batch(alice, bob, scripted_smtp):
+    scripted_smtp.rcpt_replies = ["550 5.1.1 No such user here"]
+    claimed = reminders_claim_due(now=timezone.now())
+    states = reminders_send(reminder_ids=claimed)
+    assert sorted(states.values()) == [ReminderState.FAILED, ReminderState.SENT]
+    [sent] = [pk for pk, state in states.items() if state == ReminderState.SENT]
+    [message] = scripted_smtp.wait_for(1)
+    assert f"reminder-{sent}." in message["Message-ID"]
+    assert Reminder.objects.get(pk=sent).state == ReminderState.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_a_row_claimed_again_while_it_was_being_sent(alice, scripted_smtp):
+    [pk] = reminders_claim_due(now=timezone.now())
+    later = timezone.now() + SENDING_LEASE + timedelta(minutes=1)
+
+    def claimed_again():
+        try:
+            assert reminders_claim_due(now=later) == [pk]
+        finally:
+            connection.close()
+
+    scripted_smtp.while_accepting = claimed_again
+    assert reminder_send(reminder_id=pk) == ReminderState.SENT
+    assert len(scripted_smtp.wait_for(1)) == 1
+    reminder = Reminder.objects.get(pk=pk)
+    assert (reminder.state, reminder.claimed_at) == (ReminderState.QUEUED, later)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_dispatches_batch_after_batch_until_nothing_is_due(
+    alice, bob, module_worker, smtp_server, monkeypatch, time_machine
+):
+    # The confirmations go first, on the dispatch each intake asks for.
+    smtp_server.wait_for(2)
+    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 2)
+    monkeypatch.setattr("intake.reminders.CLAIM_BATCH", 1)
+    time_machine.move_to(max(booking(alice).due_at, booking(bob).due_at))
+    assert reminders_dispatch() == 2
+    messages = smtp_server.wait_for(4)
+    assert sorted(m["To"] for m in messages) == ["alice@example.org"] * 2 + ["bob@example.org"] * 2
+    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 4)
