@@ -15,13 +15,10 @@ from intake.reminders import (
     reminders_claim_due,
     reminders_send,
 )
-from intake.tasks import reminders_dispatch
 from referrals.vocabulary import History, Specialist, Symptom
-from tests.conftest import wait_until
 from tests.intake import mail
 
 pytestmark = pytest.mark.django_db
-module_worker = mail.module_worker
 scripted_smtp = mail.scripted_smtp
 
 
@@ -191,18 +188,3 @@ def test_it_leaves_a_row_claimed_again_while_it_was_being_sent(alice, scripted_s
     assert len(scripted_smtp.wait_for(1)) == 1
     reminder = Reminder.objects.get(pk=pk)
     assert (reminder.state, reminder.claimed_at) == (ReminderState.QUEUED, later)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_it_dispatches_batch_after_batch_until_nothing_is_due(
-    alice, bob, module_worker, smtp_server, monkeypatch, time_machine
-):
-    # The confirmations go first, on the dispatch each intake asks for.
-    smtp_server.wait_for(2)
-    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 2)
-    monkeypatch.setattr("intake.reminders.CLAIM_BATCH", 1)
-    time_machine.move_to(max(booking(alice).due_at, booking(bob).due_at))
-    assert reminders_dispatch() == 2
-    messages = smtp_server.wait_for(4)
-    assert sorted(m["To"] for m in messages) == ["alice@example.org"] * 2 + ["bob@example.org"] * 2
-    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 4)
