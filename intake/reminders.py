@@ -44,7 +44,7 @@ from referrals.vocabulary import Urgency
 logger = logging.getLogger(__name__)
 
 # Rows per claim and per worker task (one SMTP connection, one bulk update).
-CLAIM_BATCH = 50
+CLAIM_BATCH = 200
 # A queued id waits this long for a worker before dispatch claims it again.
 QUEUED_LEASE = timedelta(minutes=2)
 # A batch stops starting sends after BATCH_BUDGET; its task is killed at BATCH_TIME_LIMIT;
@@ -197,7 +197,7 @@ def _deliver(batch: list[Reminder], *, now: datetime) -> dict[int, Outcome]:
                 outcomes[reminder.pk] = ReminderState.CANCELLED
                 continue
             if time.monotonic() > stop_at:
-                outcomes[reminder.pk] = ReminderState.QUEUED
+                outcomes[reminder.pk] = ReminderState.PENDING
                 continue
             try:
                 mailer = mailer or email_connection()
@@ -238,8 +238,8 @@ def _record(batch: list[Reminder], outcomes: dict[int, Outcome], *, claimed_at: 
     fields = {
         ReminderState.SENT: {"sent_at": finished_at, "last_error": ""},
         ReminderState.CANCELLED: {},
-        # Not tried before the batch's budget ran out: back in the queue's hands, uncounted.
-        ReminderState.QUEUED: {"attempts": F("attempts") - 1, "claimed_at": finished_at},
+        # Not tried before the batch's budget ran out: due again at once, the attempt uncounted.
+        ReminderState.PENDING: {"attempts": F("attempts") - 1, "claimed_at": None},
     }
     for state, ids in by_state.items():
         mine = Reminder.objects.filter(pk__in=ids, state=ReminderState.SENDING, claimed_at=claimed_at)

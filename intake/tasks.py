@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import close_old_connections
 from django.utils import timezone
 
 from intake.alerts import alerts_untriaged_add
@@ -20,6 +21,7 @@ def reminders_dispatch() -> int:
     Claims batch after batch until nothing is due, so a backlog (after an SMTP
     outage) drains at the workers' pace, not beat's.
     """
+    close_old_connections()
     now, total = timezone.now(), 0
     while claimed := reminders_claim_due(now=now):
         reminders_send_task.delay(claimed)
@@ -30,6 +32,7 @@ def reminders_dispatch() -> int:
 @shared_task(time_limit=BATCH_TIME_LIMIT.total_seconds())
 def reminders_send_task(reminder_ids: list[int]) -> dict[int, str]:
     """Send one batch of ids over one SMTP connection (it stops starting sends after BATCH_BUDGET)."""
+    close_old_connections()  # keep the connection unless it is broken or past its age
     return reminders_send(reminder_ids=reminder_ids)
 
 

@@ -259,6 +259,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Seconds a Celery worker keeps a database connection between tasks (checked before each reuse).
 WORKER_DB_CONN_MAX_AGE = env_int("WORKER_DB_CONN_MAX_AGE", 600)
+# Celery's Django fixup closes the connection around every task unless told to reuse it; the
+# outbox's tasks then close it themselves when WORKER_DB_CONN_MAX_AGE says so or it is broken.
+CELERY_DB_REUSE_MAX = 1000 if WORKER_DB_CONN_MAX_AGE else None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

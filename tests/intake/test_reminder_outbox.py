@@ -188,3 +188,13 @@ def test_it_leaves_a_row_claimed_again_while_it_was_being_sent(alice, scripted_s
     assert len(scripted_smtp.wait_for(1)) == 1
     reminder = Reminder.objects.get(pk=pk)
     assert (reminder.state, reminder.claimed_at) == (ReminderState.QUEUED, later)
+
+
+def test_it_hands_back_what_a_batch_had_no_time_to_send(alice, bob, smtp_server, monkeypatch):
+    monkeypatch.setattr("intake.reminders.BATCH_BUDGET", timedelta(seconds=-1))
+    claimed = reminders_claim_due(now=timezone.now())
+    assert set(reminders_send(reminder_ids=claimed).values()) == {ReminderState.PENDING}
+    untried = Reminder.objects.filter(pk__in=claimed)
+    assert {(r.state, r.attempts, r.claimed_at) for r in untried} == {(ReminderState.PENDING, 0, None)}
+    assert smtp_server.wait_for(1, timeout=0.5) == []
+    assert sorted(reminders_claim_due(now=timezone.now())) == sorted(claimed)
