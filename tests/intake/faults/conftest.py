@@ -99,11 +99,13 @@ def beat_tick(url: str) -> None:
 
 
 def tick_after_leases(url: str, *, later) -> list[int]:
-    """Beat's tick at a later time (past every lease): claims as dispatch would and publishes."""
-    claimed = []
-    while batch := _claim(later):
-        publish(url, SEND_BATCH, batch)
-        claimed += batch
+    """Beat's tick at a later time (past every lease): claims one batch and publishes it.
+
+    One claim only: seen from `later`, the rows a worker is sending now would look stale.
+    """
+    claimed = _claim(later)
+    if claimed:
+        publish(url, SEND_BATCH, claimed)
     return claimed
 
 
