@@ -40,7 +40,7 @@ def test_it_sends_what_beat_dispatches(client, celery_worker, smtp_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_dispatches_batch_after_batch_until_nothing_is_due(
-    alice, bob, celery_worker, smtp_server, monkeypatch
+    smtp_server, celery_worker, alice, bob, monkeypatch
 ):
     # The confirmations go first, on the dispatch each intake asks for.
     smtp_server.wait_for(2)
