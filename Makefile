@@ -33,8 +33,10 @@ test: install
 bench load: export SECRET_KEY ?= bench-and-load-only-key-not-for-production-0123456789
 
 # One line per measure, each against its baseline in the same run (see README.md).
+# One line per measure; the reminder drain makes its own database, SMTP server and worker.
 bench: install
 	$(PY) manage.py bench
+	$(PY) manage.py bench_drain
 
 # 50 patients sending intakes at once for 30 s, then a check that each was saved once.
 load: install

@@ -10,10 +10,11 @@ Staff alerts name the case number, what happened and the admin link; nothing
 about the patient's health, name or answers.
 """
 
+import smtplib
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
@@ -35,6 +36,30 @@ def unsubscribe_url(case: Case) -> str:
 
 def admin_case_url(case: Case) -> str:
     return settings.SITE_URL + reverse("admin:intake_case_change", args=[case.pk])
+
+
+def email_connection():
+    """An open connection to the mail server, for a batch of messages to share."""
+    mailer = get_connection()
+    mailer.open()
+    return mailer
+
+
+def email_connection_drop(mailer, *, quit: bool = False) -> None:
+    """Close a batch's connection: with QUIT after a batch, at once after a lost or hung one.
+
+    Returns None, for the caller to forget the connection.
+    """
+    if mailer is None:
+        return None
+    smtp = getattr(mailer, "connection", None)
+    if smtp is not None and not quit:
+        smtp.close()  # no QUIT to a server that may hang
+    try:
+        mailer.close()
+    except (OSError, smtplib.SMTPException):
+        mailer.connection = None
+    return None
 
 
 def _message_id(reminder: Reminder) -> str:

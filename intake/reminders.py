@@ -1,40 +1,57 @@
-"""The reminder outbox: rows written with the case, claimed and sent by Celery.
+"""The reminder outbox: rows written with the case, claimed and sent by Celery in batches.
 
 Every email goes through here, to patients and to staff (intake.alerts)
 alike. A reminder moves pending -> queued -> sending -> sent (or back to
 pending with a backoff after a transient SMTP error or a lost connection,
 and failed at once on a permanent 5xx reply or after the last attempt; a
 patient email failed for good alerts staff).
-Each move is a conditional update on the row's current state, so when two
-dispatchers or two deliveries of the same Celery message race, exactly one
-wins. A queued id that no worker picked up (Redis or the worker was down)
-is claimed again after QUEUED_LEASE; a row left in `sending` by a worker
-that died mid-send is retried after SENDING_LEASE, with the same Message-ID
-so that mail clients fold a rare duplicate into one.
+
+Dispatch claims what is due in batches of CLAIM_BATCH, one statement per
+batch (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two dispatchers never wait
+on nor take each other's rows), until nothing is left, and hands each batch's
+ids to a worker. The worker moves the batch to `sending` in one statement,
+sends it over one SMTP connection and marks the outcomes in bulk, each
+update guarded by the state and the claim time it holds: a row someone else
+claimed meanwhile is left alone. When two dispatchers or two deliveries of
+the same Celery message race, exactly one wins each row.
+
+A queued id that no worker picked up (Redis or the worker was down, or the
+broker lost it) is claimed again after QUEUED_LEASE; a row left in `sending`
+by a worker that died mid-batch is retried after SENDING_LEASE, with the same
+Message-ID so that mail clients fold the rare duplicate into one. A batch
+never outlives its lease: it stops starting new sends after BATCH_BUDGET and
+hands the rest back.
 """
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from intake.alerts import alert_is_wanted, alert_recipients, alert_reminder_failed, alerts_for_new_case
 from intake.care_reminders import TO_BOOK
-from intake.emails import reminder_message
+from intake.emails import email_connection, email_connection_drop, reminder_message
 from intake.models import REQUESTED_KINDS, Case, CaseStatus, Reminder, ReminderKind, ReminderState
 from referrals.models import AppointmentState, ReferralStatus
 from referrals.vocabulary import Urgency
 
 logger = logging.getLogger(__name__)
 
+# Rows per claim and per worker task (one SMTP connection, one bulk update).
 CLAIM_BATCH = 200
-QUEUED_LEASE = timedelta(minutes=5)
-SENDING_LEASE = timedelta(minutes=15)
+# A queued id waits this long for a worker before dispatch claims it again.
+QUEUED_LEASE = timedelta(minutes=2)
+# A batch stops starting sends after BATCH_BUDGET; its task is killed at BATCH_TIME_LIMIT;
+# a row still `sending` after SENDING_LEASE belonged to a worker that died.
+BATCH_BUDGET = timedelta(seconds=30)
+BATCH_TIME_LIMIT = timedelta(seconds=60)
+SENDING_LEASE = timedelta(minutes=2)
 
 # How long after the intake the patient is reminded to book the therapist.
 BOOKING_DELAY = {
@@ -59,34 +76,29 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
-def reminders_due(*, now: datetime) -> list[tuple[int, str, datetime | None]]:
-    """What is due (or stuck) as a dispatcher sees it now: (id, state, claimed_at) per row."""
-    claimable = (
-        Q(state=ReminderState.PENDING, due_at__lte=now)
-        | Q(state=ReminderState.QUEUED, claimed_at__lt=now - QUEUED_LEASE)
-        | Q(state=ReminderState.SENDING, claimed_at__lt=now - SENDING_LEASE)
+def reminders_claim_due(*, now: datetime, limit: int | None = None) -> list[int]:
+    """Claim a batch (CLAIM_BATCH rows unless `limit`) of what is due or stuck; returns the ids won."""
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    # PostgreSQL: rows another dispatcher is claiming are skipped, not waited for. SQLite runs
+    # one writing statement at a time, so the same statement without the clause is as safe.
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {table} SET state = %s, claimed_at = %s WHERE id IN ("
+        f" SELECT id FROM {table} WHERE (state = %s AND due_at <= %s)"
+        f" OR (state = %s AND claimed_at < %s) OR (state = %s AND claimed_at < %s)"
+        f" ORDER BY due_at, id LIMIT %s{lock}) RETURNING id"
     )
-    rows = Reminder.objects.filter(claimable).order_by("due_at", "id")
-    return list(rows.values_list("pk", "state", "claimed_at")[:CLAIM_BATCH])
-
-
-def reminders_claim(seen: list[tuple[int, str, datetime | None]], *, now: datetime) -> list[int]:
-    """Claim the rows still as they were seen; returns the ids this caller won.
-
-    By the time a dispatcher claims, another may have claimed the same rows:
-    the update only applies to a row whose state and claim time are unchanged.
-    """
-    won = []
-    for pk, state, claimed_at in seen:
-        mine = Reminder.objects.filter(pk=pk, state=state, claimed_at=claimed_at)
-        if mine.update(state=ReminderState.QUEUED, claimed_at=now) == 1:
-            won.append(pk)
-    return won
-
-
-def reminders_claim_due(*, now: datetime) -> list[int]:
-    """Claim what is due (or stuck) for sending; returns the ids this caller won."""
-    return reminders_claim(reminders_due(now=now), now=now)
+    at = connection.ops.adapt_datetimefield_value
+    params = [
+        ReminderState.QUEUED, at(now),
+        ReminderState.PENDING, at(now),
+        ReminderState.QUEUED, at(now - QUEUED_LEASE),
+        ReminderState.SENDING, at(now - SENDING_LEASE),
+        limit or CLAIM_BATCH,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 # What each patient email needs to still make sense when its turn comes.
@@ -131,42 +143,131 @@ def smtp_error_is_permanent(exc: Exception) -> bool:
 
 def reminder_send(*, reminder_id: int) -> str | None:
     """Send one queued reminder; returns its new state, or None if another worker has it."""
-    now = timezone.now()
-    claimed = Reminder.objects.filter(pk=reminder_id, state=ReminderState.QUEUED).update(
-        state=ReminderState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    return reminders_send(reminder_ids=[reminder_id]).get(reminder_id)
+
+
+def reminders_send(*, reminder_ids: list[int]) -> dict[int, str]:
+    """Send a batch of queued reminders over one SMTP connection; returns id -> new state.
+
+    Ids another worker holds (or that are no longer queued) are left out.
+    """
+    claimed_at = timezone.now()
+    won = _claim_for_sending(reminder_ids, claimed_at)
+    if not won:
+        return {}
+    batch = list(
+        Reminder.objects.select_related("case__assigned_to", "appointment__location", "referral")
+        .filter(pk__in=won)
+        .order_by("id")
     )
-    if claimed != 1:
-        return None
-    reminder = Reminder.objects.select_related(
-        "case__assigned_to", "appointment__location", "referral"
-    ).get(pk=reminder_id)
-    if not reminder_is_wanted(reminder, now=now):
-        return _finish(reminder, ReminderState.CANCELLED, claim=now)
+    outcomes = _deliver(batch, now=claimed_at)
+    return _record(batch, outcomes, claimed_at=claimed_at)
+
+
+def _claim_for_sending(reminder_ids: list[int], claimed_at: datetime) -> list[int]:
+    """queued -> sending for the ids still queued, in one statement; returns those this worker won."""
+    if not reminder_ids:
+        return []
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    marks = ", ".join(["%s"] * len(reminder_ids))
+    sql = (
+        f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"
+        f" WHERE state = %s AND id IN ({marks}) RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        at = connection.ops.adapt_datetimefield_value(claimed_at)
+        cursor.execute(sql, [ReminderState.SENDING, at, ReminderState.QUEUED, *reminder_ids])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# SMTP replies about one email; the connection goes on serving the rest of the batch.
+ABOUT_THIS_EMAIL = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# Not sent this time, and why: an SMTP reply or a lost connection.
+Outcome = str | Exception
+
+
+def _deliver(batch: list[Reminder], *, now: datetime) -> dict[int, Outcome]:
+    """Send each wanted email of the batch on one connection; a lost connection ends the batch."""
+    outcomes: dict[int, Outcome] = {}
+    stop_at = time.monotonic() + BATCH_BUDGET.total_seconds()
+    mailer = None
     try:
-        reminder_message(reminder).send()
-    except (smtplib.SMTPException, OSError) as exc:
-        return _record_failure(reminder, exc, claim=now)
-    return _finish(reminder, ReminderState.SENT, claim=now, sent_at=timezone.now(), last_error="")
+        for reminder in batch:
+            if not reminder_is_wanted(reminder, now=now):
+                outcomes[reminder.pk] = ReminderState.CANCELLED
+                continue
+            if time.monotonic() > stop_at:
+                outcomes[reminder.pk] = ReminderState.PENDING
+                continue
+            try:
+                mailer = mailer or email_connection()
+                mailer.send_messages([reminder_message(reminder)])
+            except ABOUT_THIS_EMAIL as exc:
+                outcomes[reminder.pk] = exc
+                if not _still_connected(mailer):
+                    mailer = email_connection_drop(mailer)
+            except (smtplib.SMTPException, OSError) as exc:
+                # The server is gone or hangs: the rest of the batch waits for the retry too.
+                mailer = email_connection_drop(mailer)
+                for rest in batch:
+                    outcomes.setdefault(rest.pk, exc)
+                break
+            else:
+                outcomes[reminder.pk] = ReminderState.SENT
+    finally:
+        email_connection_drop(mailer, quit=True)
+    return outcomes
 
 
-def _finish(reminder: Reminder, state: str, *, claim: datetime, **fields) -> str | None:
-    """Record the outcome, unless the send outlived its lease and another worker took the row over."""
-    mine = Reminder.objects.filter(pk=reminder.pk, state=ReminderState.SENDING, claimed_at=claim)
-    if mine.update(state=state, **fields) != 1:
-        logger.warning("reminder %s was taken over by another worker: %s not recorded", reminder.pk, state)
-        return None
-    logger.info("reminder %s %s", reminder.pk, state)
-    return state
+def _still_connected(mailer) -> bool:
+    smtp = getattr(mailer, "connection", None)
+    return smtp is None or getattr(smtp, "sock", None) is not None
 
 
-def _record_failure(reminder: Reminder, exc: Exception, *, claim: datetime) -> str | None:
+def _record(batch: list[Reminder], outcomes: dict[int, Outcome], *, claimed_at: datetime) -> dict[int, str]:
+    """Mark the batch in bulk; each update holds only the rows still this claim's."""
+    states: dict[int, str] = {}
+    by_state: dict[str, list[int]] = {}
+    for reminder in batch:
+        outcome = outcomes[reminder.pk]
+        if isinstance(outcome, Exception):
+            states[reminder.pk] = _record_failure(reminder, outcome, claimed_at=claimed_at)
+        else:
+            by_state.setdefault(outcome, []).append(reminder.pk)
+    finished_at = timezone.now()
+    fields = {
+        ReminderState.SENT: {"sent_at": finished_at, "last_error": ""},
+        ReminderState.CANCELLED: {},
+        # Not tried before the batch's budget ran out: due again at once, the attempt uncounted.
+        ReminderState.PENDING: {"attempts": F("attempts") - 1, "claimed_at": None},
+    }
+    for state, ids in by_state.items():
+        mine = Reminder.objects.filter(pk__in=ids, state=ReminderState.SENDING, claimed_at=claimed_at)
+        mine.update(state=state, **fields[state])
+        states.update(dict.fromkeys(ids, state))
+        logger.info("reminders %s: %s", state, len(ids))
+    return states
+
+
+def _finish(reminder: Reminder, state: str, *, claimed_at: datetime, **fields) -> bool:
+    """Move the row on, if it is still this claim's; whether it was."""
+    mine = Reminder.objects.filter(pk=reminder.pk, state=ReminderState.SENDING, claimed_at=claimed_at)
+    moved = mine.update(state=state, **fields) == 1
+    logger.info("reminder %s %s", reminder.pk, state if moved else "was claimed again meanwhile")
+    return moved
+
+
+def _record_failure(reminder: Reminder, exc: Exception, *, claimed_at: datetime) -> str | None:
     error = f"{type(exc).__name__}: {exc}"[:500]
     logger.warning("reminder %s attempt %s failed: %s", reminder.pk, reminder.attempts, type(exc).__name__)
     if smtp_error_is_permanent(exc) or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         with transaction.atomic():
-            state = _finish(reminder, ReminderState.FAILED, claim=claim, last_error=error)
-            if state == ReminderState.FAILED and not reminder.is_staff_alert:
+            failed = _finish(reminder, ReminderState.FAILED, claimed_at=claimed_at, last_error=error)
+            if failed and not reminder.is_staff_alert:
                 alert_reminder_failed(reminder)
-        return state
-    retry = {"due_at": claim + retry_delay(reminder.attempts), "claimed_at": None}
-    return _finish(reminder, ReminderState.PENDING, claim=claim, last_error=error, **retry)
+        return ReminderState.FAILED if failed else None
+    due_at = claimed_at + retry_delay(reminder.attempts)
+    fields = {"last_error": error, "due_at": due_at}
+    # A worker whose send outlived its lease records nothing: the row is another's now.
+    moved = _finish(reminder, ReminderState.PENDING, claimed_at=claimed_at, **fields)
+    return ReminderState.PENDING if moved else None

@@ -8,7 +8,6 @@ ALLOWED_HOSTS (see README.md).
 
 import os
 import secrets
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -265,14 +264,15 @@ CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _broker()
 BROKER_PUBLISH_TIMEOUT = env_int("BROKER_PUBLISH_TIMEOUT", 2, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
-# Celery's Django support closes every database connection after each task
-# unless told to reuse them; it is told never to close them itself, and
-# portal.celery closes them around each task as Django does around a request
-# (CONN_MAX_AGE, with a health check before reuse).
-CELERY_DB_REUSE_MAX = sys.maxsize
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Seconds a Celery worker keeps a database connection between tasks (checked before each reuse).
+WORKER_DB_CONN_MAX_AGE = env_int("WORKER_DB_CONN_MAX_AGE", 600)
+# Celery's Django fixup closes the connection around every task unless told to reuse it;
+# portal.celery closes it around each task as Django does around a request (a broken one, or
+# one older than WORKER_DB_CONN_MAX_AGE, with a health check before reuse).
+CELERY_DB_REUSE_MAX = 1000 if WORKER_DB_CONN_MAX_AGE else None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -36,3 +36,6 @@ RATE_LIMIT_PER_MINUTE = 0
 # write lock (busy timeout) instead of failing on shared-cache table locks.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+# The in-process test worker's thread must not keep database connections past a test: Celery
+# closes them around each task, as without connection reuse.
+CELERY_DB_REUSE_MAX = None

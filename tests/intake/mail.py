@@ -1,9 +1,11 @@
 """Shared helpers for the outbox tests: what the SMTP server received, and beat's tick."""
 
+import asyncio
 import re
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
 from email.message import Message
 
 import pytest
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from intake.models import Reminder, ReminderState
 from intake.reminders import reminders_claim_due
-from intake.tasks import reminder_send_task
+from intake.tasks import reminders_send_task
 from referrals.vocabulary import History, Specialist, Symptom, Urgency
 from tests.conftest import Inbox, wait_until
 
@@ -59,9 +61,10 @@ def beat_tick() -> list[int]:
     A dispatch asked for after a commit may claim a due row first: assert on
     what arrived and on the rows' states, not on which dispatch sent them.
     """
-    claimed = reminders_claim_due(now=timezone.now())
-    for reminder_id in claimed:
-        reminder_send_task.delay(reminder_id)
+    claimed = []
+    while batch := reminders_claim_due(now=timezone.now()):
+        reminders_send_task.delay(batch)
+        claimed += batch
     busy = (ReminderState.QUEUED, ReminderState.SENDING)
     assert wait_until(lambda: not Reminder.objects.filter(state__in=busy).exists(), 60)
     return claimed
@@ -74,6 +77,8 @@ class ScriptedInbox(Inbox):
         super().__init__()
         self.rcpt_replies: list[str] = []
         self.data_replies: list[str] = []
+        # Run (in a thread) after a message is received, before the server answers 250.
+        self.while_accepting: Callable[[], None] | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         if self.rcpt_replies:
@@ -84,6 +89,8 @@ class ScriptedInbox(Inbox):
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         if self.data_replies:
             return self.data_replies.pop(0)
+        if self.while_accepting is not None:
+            await asyncio.to_thread(self.while_accepting)
         return await super().handle_DATA(server, session, envelope)
 
 

@@ -4,8 +4,9 @@
 import re
 
 import pytest
+from django.utils import timezone
 
-from intake.models import Case, ReminderKind, ReminderState
+from intake.models import Case, Reminder, ReminderKind, ReminderState
 from intake.tasks import reminders_dispatch
 from tests.conftest import wait_until
 from tests.intake.helpers import submit_intake
@@ -35,3 +36,18 @@ def test_it_sends_what_beat_dispatches(client, celery_worker, smtp_server):
     # A second dispatch, as beat's next tick would run, finds nothing left to send.
     reminders_dispatch.delay()
     assert len(smtp_server.wait_for(2, timeout=3)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_dispatches_batch_after_batch_until_nothing_is_due(
+    smtp_server, celery_worker, alice, bob, monkeypatch
+):
+    # The confirmations go first, on the dispatch each intake asks for.
+    smtp_server.wait_for(2)
+    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 2)
+    monkeypatch.setattr("intake.reminders.CLAIM_BATCH", 1)
+    Reminder.objects.filter(kind=ReminderKind.BOOK_THERAPIST).update(due_at=timezone.now())
+    assert reminders_dispatch() == 2
+    messages = smtp_server.wait_for(4)
+    assert sorted(m["To"] for m in messages) == ["alice@example.org"] * 2 + ["bob@example.org"] * 2
+    assert wait_until(lambda: Reminder.objects.filter(state=ReminderState.SENT).count() == 4)

@@ -15,14 +15,15 @@ from intake.reminders import (
     QUEUED_LEASE,
     SENDING_LEASE,
     reminder_send,
-    reminders_claim,
     reminders_claim_due,
-    reminders_due,
+    reminders_send,
 )
 from referrals.vocabulary import History, Specialist, Symptom
 from tests.conftest import free_port
+from tests.intake import mail
 
 pytestmark = pytest.mark.django_db
+scripted_smtp = mail.scripted_smtp
 
 
 def confirmation(case) -> Reminder:
@@ -157,25 +158,6 @@ def test_it_cancels_the_booking_reminder_of_a_closed_case(alice, smtp_server):
     assert smtp_server.wait_for(1, timeout=0.5) == []
 
 
-def test_it_gives_nothing_to_a_dispatcher_working_from_a_stale_view(alice):
-    now = timezone.now()
-    stale = reminders_due(now=now)
-    assert reminders_claim_due(now=now) == [confirmation(alice).pk]
-    assert reminders_claim(stale, now=now) == []
-    assert confirmation(alice).claimed_at == now
-
-
-def test_it_gives_a_lapsed_lease_to_one_dispatcher_only(alice):
-    now = timezone.now()
-    [pk] = reminders_claim_due(now=now)
-    later = now + QUEUED_LEASE + timedelta(seconds=1)
-    stale = reminders_due(now=later)
-    assert [row[0] for row in stale] == [pk]
-    assert reminders_claim_due(now=later) == [pk]
-    assert reminders_claim(stale, now=later + timedelta(seconds=1)) == []
-    assert confirmation(alice).claimed_at == later
-
-
 def test_it_doubles_the_wait_after_each_failed_attempt(alice, smtp_down):
     pk = confirmation(alice).pk
     attempt_at, waits = timezone.now(), []
@@ -298,7 +280,7 @@ def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow
         late.join()
     reminder = Reminder.objects.get(pk=pk)
     assert late.result is None
-    assert f"reminder {pk} was taken over by another worker: pending not recorded" in caplog.messages
+    assert f"reminder {pk} was claimed again meanwhile" in caplog.messages
     assert (reminder.state, reminder.sent_at, reminder.last_error) == (ReminderState.SENT, sent.sent_at, "")
 
 
@@ -387,20 +369,51 @@ def test_it_claims_the_longest_overdue_first(alice, bob):
     now = timezone.now()
     Reminder.objects.filter(pk=confirmation(alice).pk).update(due_at=now - timedelta(minutes=1))
     Reminder.objects.filter(pk=confirmation(bob).pk).update(due_at=now - timedelta(minutes=5))
-    assert reminders_claim_due(now=now) == [confirmation(bob).pk, confirmation(alice).pk]
+    assert reminders_claim_due(now=now, limit=1) == [confirmation(bob).pk]
+    assert reminders_claim_due(now=now, limit=1) == [confirmation(alice).pk]
+
+
+def test_it_claims_a_batch_at_a_time(alice, bob):
+    now = timezone.now()
+    first, second = reminders_claim_due(now=now, limit=1), reminders_claim_due(now=now, limit=1)
+    assert sorted(first + second) == sorted([confirmation(alice).pk, confirmation(bob).pk])
+    assert reminders_claim_due(now=now, limit=1) == []
+
+
+def test_it_fails_only_the_refused_email_of_a_batch(alice, bob, scripted_smtp):
+    scripted_smtp.rcpt_replies = ["550 5.1.1 No such user here"]
+    claimed = reminders_claim_due(now=timezone.now())
+    states = reminders_send(reminder_ids=claimed)
+    assert sorted(states.values()) == [ReminderState.FAILED, ReminderState.SENT]
+    [sent] = [pk for pk, state in states.items() if state == ReminderState.SENT]
+    [message] = scripted_smtp.wait_for(1)
+    assert f"reminder-{sent}." in message["Message-ID"]
+    assert Reminder.objects.get(pk=sent).state == ReminderState.SENT
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_leaves_alone_a_row_sent_since_the_dispatcher_looked(alice, slow_smtp_server):
+def test_it_leaves_a_row_claimed_again_while_it_was_being_sent(alice, scripted_smtp):
     [pk] = reminders_claim_due(now=timezone.now())
-    worker = Worker(pk)
-    worker.start()
-    slow_smtp_server.wait_for(1)
-    later = timezone.now() + SENDING_LEASE + timedelta(seconds=1)
-    stale = reminders_due(now=later)
-    assert [row[0] for row in stale] == [pk]
-    slow_smtp_server.answer(0, "250 OK")
-    worker.join()
-    assert worker.result == ReminderState.SENT
-    assert reminders_claim(stale, now=later) == []
-    assert Reminder.objects.get(pk=pk).state == ReminderState.SENT
+    later = timezone.now() + SENDING_LEASE + timedelta(minutes=1)
+
+    def claimed_again():
+        try:
+            assert reminders_claim_due(now=later) == [pk]
+        finally:
+            connection.close()
+
+    scripted_smtp.while_accepting = claimed_again
+    assert reminder_send(reminder_id=pk) == ReminderState.SENT
+    assert len(scripted_smtp.wait_for(1)) == 1
+    reminder = Reminder.objects.get(pk=pk)
+    assert (reminder.state, reminder.claimed_at) == (ReminderState.QUEUED, later)
+
+
+def test_it_hands_back_what_a_batch_had_no_time_to_send(alice, bob, smtp_server, monkeypatch):
+    monkeypatch.setattr("intake.reminders.BATCH_BUDGET", timedelta(seconds=-1))
+    claimed = reminders_claim_due(now=timezone.now())
+    assert set(reminders_send(reminder_ids=claimed).values()) == {ReminderState.PENDING}
+    untried = Reminder.objects.filter(pk__in=claimed)
+    assert {(r.state, r.attempts, r.claimed_at) for r in untried} == {(ReminderState.PENDING, 0, None)}
+    assert smtp_server.wait_for(1, timeout=0.5) == []
+    assert sorted(reminders_claim_due(now=timezone.now())) == sorted(claimed)

@@ -42,6 +42,7 @@ def clock(time_machine, settings):
 
 @pytest.fixture
 def inbox(module_worker, smtp_server):
+    """Ask for it before the patients: their intakes' emails go at once, to this server."""
     return smtp_server
 
 
@@ -71,7 +72,7 @@ def test_it_alerts_staff_at_once_on_an_emergency_intake(inbox):
     assert_names_only_the_case(alert, case)
 
 
-def test_it_alerts_staff_at_once_on_an_urgent_intake_only(alice, bob, inbox):
+def test_it_alerts_staff_at_once_on_an_urgent_intake_only(inbox, alice, bob):
     beat_tick()
     messages = inbox.wait_for(3)
     assert per_address(messages) == {STAFF: 1, TRIAGE: 1, "alice@example.org": 1, "bob@example.org": 1}
@@ -80,7 +81,7 @@ def test_it_alerts_staff_at_once_on_an_urgent_intake_only(alice, bob, inbox):
     assert_names_only_the_case(alert, alice)
 
 
-def test_it_alerts_once_when_a_case_stays_untriaged_past_its_deadline(alice, bob, inbox, clock):
+def test_it_alerts_once_when_a_case_stays_untriaged_past_its_deadline(inbox, alice, bob, clock):
     beat_tick()
     sent_at_intake = len(inbox.wait_for(3))
     deadline = NOW + urgency_within(Urgency.URGENT)
@@ -119,7 +120,7 @@ def test_it_defaults_the_deadlines_to_the_urgency_time_frames(settings):
     assert settings.UNTRIAGED_ALERT_MINUTES[Urgency.EMERGENCY] == 15
 
 
-def test_it_sends_no_untriaged_alert_for_a_triaged_case(alice, inbox, clock):
+def test_it_sends_no_untriaged_alert_for_a_triaged_case(inbox, alice, clock):
     beat_tick()
     sent_at_intake = len(inbox.wait_for(2))
     clock.move_to(NOW + timedelta(hours=23))
@@ -133,7 +134,7 @@ def test_it_sends_no_untriaged_alert_for_a_triaged_case(alice, inbox, clock):
     assert alice.reminders.get(kind=ReminderKind.ALERT_UNTRIAGED).state == "cancelled"
 
 
-def test_it_alerts_the_assigned_staff_member_too(alice, inbox, clock):
+def test_it_alerts_the_assigned_staff_member_too(inbox, alice, clock):
     beat_tick()
     sent_at_intake = len(inbox.wait_for(2))
     case_assign(case=alice, to=staff("nora", "change_case"))
@@ -144,7 +145,7 @@ def test_it_alerts_the_assigned_staff_member_too(alice, inbox, clock):
     assert per_address(messages) == {STAFF: 1, TRIAGE: 1, "nora@clinic.example": 1}
 
 
-def test_it_alerts_staff_when_the_patient_cancels_from_the_reminder(alice, inbox, clock, settings):
+def test_it_alerts_staff_when_the_patient_cancels_from_the_reminder(inbox, alice, clock, settings):
     settings.APPOINTMENT_REMINDER_HOURS = 24
     visit_at = NOW + timedelta(days=2)
     desk = staff("desk", "book_appointment")
@@ -173,7 +174,7 @@ def test_it_alerts_staff_when_the_patient_cancels_from_the_reminder(alice, inbox
     assert per_address(inbox.messages) == {STAFF: 2, TRIAGE: 2, "alice@example.org": 2}
 
 
-def test_it_alerts_staff_when_the_patient_unsubscribes(bob, inbox):
+def test_it_alerts_staff_when_the_patient_unsubscribes(inbox, bob):
     beat_tick()
     inbox.wait_for(1)
     Client(enforce_csrf_checks=True).post(

@@ -296,8 +296,6 @@ class Command(BaseCommand):
                 collect_static(env)
                 self.stdout.write(self.intake_line(env, folder, options))
                 self.stdout.write(self.admin_line(env, folder, options))
-                # reminder drain: measured here once the outbox sends in batches
-                # ("reminder drain: <n> emails/s; raw smtplib <n> emails/s; ratio <portal / raw>").
         finally:
             queue_delete(queue)
             shutil.rmtree(folder, ignore_errors=True)
