@@ -29,5 +29,10 @@ def _keep_database_connections(**kwargs) -> None:
     from django.db import connections
 
     for alias in connections:
-        connections[alias].settings_dict["CONN_MAX_AGE"] = settings.WORKER_DB_CONN_MAX_AGE
-        connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = True
+        # A copy: the process's settings (and an in-process test worker's neighbours) stay as they are.
+        connection = connections[alias]
+        connection.settings_dict = {
+            **connection.settings_dict,
+            "CONN_MAX_AGE": settings.WORKER_DB_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }

@@ -254,7 +254,7 @@ def test_it_accepts_a_sentence_ending_in_an_exclamation_mark_and_names_an_unname
     assert parse_rulebook(book).label == "back-numbness@1"
 
 
-def test_it_explains_tests_on_the_therapists_step_and_keeps_advice_out_of_the_reasons():
+def test_it_keeps_test_and_advice_sentences_out_of_the_therapists_reasons():
     reason = "The therapist may order a blood count first."
     tests_only = a_rule("tests-only", reason=reason, tests=["blood_count"])
     advice_only = a_rule("advice-only", reason="Rest helps the back recover.", advice=["Rest your back."])
@@ -263,8 +263,9 @@ def test_it_explains_tests_on_the_therapists_step_and_keeps_advice_out_of_the_re
     route = route_for(PLAIN, book)
 
     [therapist] = route["steps"]
-    assert therapist["reasons"] == [THERAPIST_FIRST["reason"], tests_only["reason"]]
-    assert therapist["rules"] == ["therapist-first", "tests-only"]
+    # The tests carry their own purpose on the patient's page; the rules are still cited.
+    assert therapist["reasons"] == [THERAPIST_FIRST["reason"]]
+    assert therapist["rules"] == ["therapist-first"]
     assert therapist["urgency"] == "self_care"
     assert (route["tests"], route["advice"]) == (["blood_count"], ["Rest your back."])
     assert [cited["id"] for cited in route["rules"]] == ["therapist-first", "tests-only", "advice-only"]
