@@ -54,7 +54,7 @@ def _case_for_token(token: str) -> Case:
     except signing.SignatureExpired:
         raise
     except signing.BadSignature:
-        raise Http404("No such case") from None
+        raise Http404 from None
     cases = Case.objects.select_related("route")
     return get_object_or_404(cases, public_id=public_id)
 

@@ -18,7 +18,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intake.models import Case
-from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK
+from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
 from intake.submission import intake_submit
 from referrals.rulebook import get_rulebook
 
@@ -42,6 +42,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def _rulebook_loaded_per_test_while_mapping_mutants() -> None:
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         get_rulebook.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """The test database, with the staff roles the migrations made.
+
+    A transactional test empties every table when it ends, the roles' groups
+    included. Within a session those tests run last; but a session that reuses
+    the database (`--reuse-db`, as each of mutmut's runs does) starts from the
+    emptied one, and every staff test would fail for want of its role, a failure
+    that would count as a caught mutant.
+    """
+    with django_db_blocker.unblock():
+        if not Group.objects.exists():
+            for role, permissions in ROLE_PERMISSIONS.items():
+                group = Group.objects.create(name=role)
+                group.permissions.set(
+                    [
+                        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                        for app_label, codename in permissions
+                    ]
+                )
 
 
 def require(condition: bool, why: str) -> None:

@@ -195,3 +195,11 @@ def test_it_reads_a_case_in_as_many_queries_whatever_the_length_of_its_route(cli
         counts.append(len(queries))
     assert alice.route.steps.count() > bob.route.steps.count()
     assert counts[0] == counts[1]
+
+
+def test_it_reads_the_case_with_its_route_in_one_query(client, alice):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(status_url(alice)).status_code == 200
+    reads = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
+    assert any('FROM "intake_case"' in sql and 'JOIN "referrals_route"' in sql for sql in reads)
+    assert not any('FROM "referrals_route" ' in sql for sql in reads)
