@@ -90,7 +90,6 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
 def _patient_message(reminder: Reminder) -> EmailMessage:
     case = reminder.case
     context = {
-        "case": case,
         "status_url": status_url(case),
         "unsubscribe_url": unsubscribe_url(case),
         **clinic_contact(),

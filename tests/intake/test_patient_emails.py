@@ -1,6 +1,7 @@
 """What patients' emails say: a greeting without what they typed, the clinic's
 contact details, and subjects that name no condition."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,3 +67,14 @@ def test_it_names_no_condition_in_the_subject(alice, kind):
     assert not [word for word in CONDITION_WORDS if word in subject]
     labels = [choice.label.lower() for choice in (*Symptom, *Location)]
     assert not [label for label in labels if label in subject]
+
+
+def test_it_links_the_appointment_reminder_to_confirming_and_cancelling_that_visit(alice, client):
+    body = message_for(alice, ReminderKind.APPOINTMENT).body
+    visit = Appointment.objects.get(referral__case=alice)
+    confirm = re.search(r"Yes, I will come: http://testserver(/\S+)", body).group(1)
+    cancel = re.search(r"I need to cancel: http://testserver(/\S+)", body).group(1)
+    assert confirm.startswith(f"/appointments/{visit.pk}/confirm/")
+    assert cancel.startswith(f"/appointments/{visit.pk}/cancel/")
+    for link in (confirm, cancel):
+        assert client.get(link).status_code == 200

@@ -1,5 +1,6 @@
 import asyncio
 import re
+import smtplib
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,9 +18,11 @@ from intake.reminders import (
     reminder_send,
     reminders_claim_due,
     reminders_send,
+    retry_delay,
+    smtp_error_is_permanent,
 )
 from referrals.vocabulary import History, Specialist, Symptom
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until
 from tests.intake import mail
 
 pytestmark = pytest.mark.django_db
@@ -417,3 +420,42 @@ def test_it_hands_back_what_a_batch_had_no_time_to_send(alice, bob, smtp_server,
     assert {(r.state, r.attempts, r.claimed_at) for r in untried} == {(ReminderState.PENDING, 0, None)}
     assert smtp_server.wait_for(1, timeout=0.5) == []
     assert sorted(reminders_claim_due(now=timezone.now())) == sorted(claimed)
+
+
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"No such user")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (500, b""), "b@example.org": (599, b"")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (550, b""), "b@example.org": (451, b"")}), False),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (499, b"")}), False),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (600, b"")}), False),
+        (smtplib.SMTPRecipientsRefused({}), False),
+        (smtplib.SMTPDataError(554, b"Message refused"), True),
+        (smtplib.SMTPDataError(500, b""), True),
+        (smtplib.SMTPDataError(599, b""), True),
+        (smtplib.SMTPDataError(451, b"Try again later"), False),
+        (smtplib.SMTPDataError(499, b""), False),
+        (smtplib.SMTPDataError(600, b""), False),
+        (smtplib.SMTPSenderRefused(553, b"Sender refused", "clinic@example.org"), True),
+        (smtplib.SMTPAuthenticationError(535, b"Bad credentials"), False),
+        (smtplib.SMTPServerDisconnected("gone"), False),
+        (ConnectionRefusedError(), False),
+    ],
+)
+def test_it_gives_up_at_once_only_on_a_5xx_reply_about_the_email(error, permanent):
+    assert smtp_error_is_permanent(error) is permanent
+
+
+def test_it_waits_one_minute_after_the_first_failure_then_doubles():
+    minutes = [retry_delay(attempts) / timedelta(minutes=1) for attempts in range(6)]
+    assert minutes == [1, 1, 2, 4, 8, 16]
+
+
+def test_it_sends_a_batch_over_one_connection_and_says_goodbye(alice, bob, smtp_server):
+    batch = reminders_claim_due(now=timezone.now())
+    assert len(batch) == 2
+    reminders_send(reminder_ids=batch)
+    assert len(smtp_server.messages) == 2
+    assert len(set(smtp_server.peers)) == 1
+    assert wait_until(lambda: smtp_server.quits == 1)

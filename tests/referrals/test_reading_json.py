@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from referrals.engine import route_for
-from referrals.intakes import MAX_DEPTH, MAX_INPUT_BYTES, IntakeError, parse_intake, read_json
+from referrals.intakes import MAX_DEPTH, MAX_INPUT_BYTES, IntakeError, parse_intake, read_json, shown
 
 PROPERTY = settings(
     max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -129,3 +129,50 @@ def test_it_never_crashes_on_json_like_text(text):
         read_json(text.encode())
     except IntakeError as exc:
         assert one_line(exc.problems[0])
+
+
+def test_it_shows_a_value_of_up_to_forty_characters_whole_and_cuts_a_longer_one_keeping_its_end():
+    assert shown("y" * 38) == repr("y" * 38)
+    assert shown("y" * 39) == "'" + "y" * 34 + "...y'"
+    assert shown("x" * 100 + "z") == "'" + "x" * 34 + "...z'"
+
+
+def test_it_names_an_integer_past_128_bits_by_its_number_of_digits():
+    assert shown(2**128 - 1) == "340282366920938463463374607431768211455"
+    assert shown(2**128) == "an integer of about 39 digits"
+    assert shown(-(2**128)) == "an integer of about 39 digits"
+    assert shown(10**5000) == "an integer of about 5001 digits"
+
+
+def test_it_reads_numbers_of_up_to_32_characters():
+    assert read_json(b'{"age": ' + b"9" * 32 + b"}") == {"age": int("9" * 32)}
+    assert problem(b'{"age": ' + b"9" * 33 + b"}") == "input: a number of 33 digits is too long (at most 32)"
+    assert read_json(b'{"age": 0.' + b"1" * 30 + b"}") == {"age": float("0." + "1" * 30)}
+    expected = "input: a number of 33 characters is too long (at most 32)"
+    assert problem(b'{"age": 0.' + b"1" * 31 + b"}") == expected
+
+
+def test_it_says_where_the_json_breaks():
+    expected = "input: not valid JSON: Expecting ':' delimiter (line 2, column 6)"
+    assert problem(b'{"a": 1,\n "b" 2}') == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "as_named"),
+    [
+        ("a" * 40, "a" * 40),
+        ("a" * 41, "'" + "a" * 34 + "...a'"),
+        ("", "''"),
+        ("x:y", "'x:y'"),
+        ("x y", "'x y'"),
+        ("x[0]", "'x[0]'"),
+        ("it's", '"it\'s"'),
+        ("x\x00", "'x\\x00'"),
+    ],
+)
+def test_it_quotes_a_field_name_that_would_not_read_plainly(name, as_named):
+    with pytest.raises(IntakeError) as caught:
+        parse_intake({**INTAKE, name: 1})
+    assert caught.value.problems == [f"{as_named}: unknown field"]
+    raw = b"{" + json.dumps(name).encode() + b": 1, " + json.dumps(name).encode() + b": 2}"
+    assert problem(raw) == f"{as_named}: the key is given more than once"
