@@ -75,3 +75,14 @@ def test_it_writes_to_staff_in_the_clinics_language_and_to_the_patient_in_theirs
     assert patient_message.to == ["alice@example.org"]
     assert not patient_message.subject.isascii()
 
+
+
+def test_it_dates_an_alert_in_the_clinics_own_language(alice, settings):
+    settings.LANGUAGE_CODE, settings.TIME_ZONE = "ru", "UTC"
+    visit = Appointment.objects.create(
+        referral=referral(alice, "therapist"),
+        starts_at=datetime(2026, 3, 4, 9, 5, tzinfo=UTC),
+        location=place(),
+    )
+    reminder = alert(alice, ReminderKind.ALERT_PATIENT_CANCELLED, key=str(visit.pk), appointment=visit)
+    assert "appointment on Среда 4 марта 2026 at 09:05" in reminder_message(reminder).body
