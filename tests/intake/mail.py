@@ -82,6 +82,7 @@ class ScriptedInbox(Inbox):
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         if self.rcpt_replies:
+            self.peers.append(session.peer)
             return self.rcpt_replies.pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -271,7 +271,10 @@ def _take_over_after_the_lease(pk: int, inbox: HeldInbox) -> tuple[Worker, Worke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow_smtp_server, caplog):
+@pytest.mark.parametrize("late_reply", ["451 Try again later", "550 No such user here"])
+def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(
+    alice, slow_smtp_server, caplog, late_reply
+):
     [pk] = reminders_claim_due(now=timezone.now())
     late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
     slow_smtp_server.answer(1, "250 OK")
@@ -279,7 +282,7 @@ def test_it_keeps_a_sent_row_sent_when_the_stalled_worker_fails_late(alice, slow
     sent = Reminder.objects.get(pk=pk)
     assert (takeover.result, sent.state) == (ReminderState.SENT, ReminderState.SENT)
     with caplog.at_level("INFO", logger="intake.reminders"):
-        slow_smtp_server.answer(0, "451 Try again later")
+        slow_smtp_server.answer(0, late_reply)
         late.join()
     reminder = Reminder.objects.get(pk=pk)
     assert late.result is None
@@ -392,6 +395,19 @@ def test_it_fails_only_the_refused_email_of_a_batch(alice, bob, scripted_smtp):
     [message] = scripted_smtp.wait_for(1)
     assert f"reminder-{sent}." in message["Message-ID"]
     assert Reminder.objects.get(pk=sent).state == ReminderState.SENT
+    # The refusal was about that email: the next one went over the same connection.
+    assert len(scripted_smtp.peers) == 2 and len(set(scripted_smtp.peers)) == 1
+
+
+def test_it_sends_the_rest_of_a_batch_on_a_new_connection_when_the_server_hangs_up(alice, bob, scripted_smtp):
+    scripted_smtp.rcpt_replies = ["421 4.7.0 Closing the connection"]
+    claimed = reminders_claim_due(now=timezone.now())
+    states = reminders_send(reminder_ids=claimed)
+    assert sorted(states.values()) == [ReminderState.PENDING, ReminderState.SENT]
+    [retried] = [pk for pk, state in states.items() if state == ReminderState.PENDING]
+    assert "421" in Reminder.objects.get(pk=retried).last_error
+    assert len(scripted_smtp.wait_for(1)) == 1
+    assert len(set(scripted_smtp.peers)) == 2
 
 
 @pytest.mark.django_db(transaction=True)
