@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,6 +45,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def _rulebook_loaded_per_test_while_mapping_mutants() -> None:
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         get_rulebook.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _clinics_language_after_each_test() -> Iterator[None]:
+    """A request in Russian leaves Russian active in the test's thread (the locale middleware
+    activates a language per request, nothing deactivates it): the next test would read
+    Russian labels outside any request."""
+    yield
+    translation.deactivate()
 
 
 @pytest.hookimpl(trylast=True)
