@@ -15,12 +15,14 @@ from intake.models import CaseStatus, Reminder, ReminderKind, ReminderState
 from intake.reminders import (
     QUEUED_LEASE,
     SENDING_LEASE,
+    reminder_is_wanted,
     reminder_send,
     reminders_claim_due,
     reminders_send,
     retry_delay,
     smtp_error_is_permanent,
 )
+from referrals.models import Appointment, Location, Referral
 from referrals.vocabulary import History, Specialist, Symptom
 from tests.conftest import free_port, wait_until
 from tests.intake import mail
@@ -475,3 +477,27 @@ def test_it_sends_a_batch_over_one_connection_and_says_goodbye(alice, bob, smtp_
     assert len(smtp_server.messages) == 2
     assert len(set(smtp_server.peers)) == 1
     assert wait_until(lambda: smtp_server.quits == 1)
+
+
+def test_it_cancels_an_email_no_longer_wanted_and_sends_the_rest_of_the_batch(alice, bob, smtp_server):
+    alice.status = CaseStatus.CLOSED
+    alice.save()
+    claimed = reminders_claim_due(now=timezone.now())
+    assert claimed == sorted([confirmation(alice).pk, confirmation(bob).pk])
+    states = reminders_send(reminder_ids=claimed)
+    cancelled, sent = confirmation(alice).pk, confirmation(bob).pk
+    assert states == {cancelled: ReminderState.CANCELLED, sent: ReminderState.SENT}
+    assert [message["To"] for message in smtp_server.messages] == ["bob@example.org"]
+
+
+def test_it_judges_an_appointment_reminder_at_the_time_it_is_sent(alice):
+    visit = Appointment.objects.create(
+        referral=Referral.objects.get(case=alice, specialist=Specialist.THERAPIST),
+        starts_at=timezone.now() + timedelta(hours=1),
+        location=Location.objects.create(name="Main clinic", address="1 High Street"),
+    )
+    reminder = Reminder.objects.create(
+        case=alice, kind=ReminderKind.APPOINTMENT, key="visit", due_at=timezone.now(), appointment=visit
+    )
+    assert reminder_is_wanted(reminder, now=visit.starts_at - timedelta(minutes=1))
+    assert not reminder_is_wanted(reminder, now=visit.starts_at)
