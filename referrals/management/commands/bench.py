@@ -74,6 +74,7 @@ CONCURRENCY = 20
 WORKERS = 2
 CHUNK = 2000
 QUEUE_PATH = "/admin/intake/case/"
+MEASURES = ("engine", "intake", "admin")
 
 
 def cases_build(count: int, *, seed: int, now: datetime, first: int = 0) -> None:
@@ -283,19 +284,31 @@ class Command(BaseCommand):
         parser.add_argument("--small", type=int, default=1000, help="cases for the small queue")
         parser.add_argument("--pages", type=int, default=200, help="timed page loads at each size")
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--only",
+            choices=MEASURES,
+            action="append",
+            help="measure only this (repeat for more); all three by default",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Stopped from outside, it still stops its servers and drops its database.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-        self.stdout.write(self.engine_line(options["engine_count"], options["rounds"], options["seed"]))
+        only = set(options["only"] or MEASURES)
+        if "engine" in only:
+            self.stdout.write(self.engine_line(options["engine_count"], options["rounds"], options["seed"]))
+        if not only & {"intake", "admin"}:
+            return
         folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
         queue = f"bench-{os.getpid()}"
         try:
             with bench_database(folder) as url:
                 env = server_env(url, folder, queue, RATE_LIMIT_PER_MINUTE="100000000")
                 collect_static(env)
-                self.stdout.write(self.intake_line(env, folder, options))
-                self.stdout.write(self.admin_line(env, folder, options))
+                if "intake" in only:
+                    self.stdout.write(self.intake_line(env, folder, options))
+                if "admin" in only:
+                    self.stdout.write(self.admin_line(env, folder, options))
         finally:
             queue_delete(queue)
             shutil.rmtree(folder, ignore_errors=True)
