@@ -67,7 +67,7 @@ from portal.bench_bare import TABLE_SQL
 from referrals.engine import suggest_route
 from referrals.intakes import parse_intake
 from referrals.management.commands.bench_routes import best_time, mixed_intakes
-from referrals.models import Referral, Route, RouteStep
+from referrals.models import Referral, Route, RouteStep, route_referral_rows, route_row, route_step_rows
 from referrals.rulebook import get_rulebook
 
 CONCURRENCY = 20
@@ -81,7 +81,7 @@ def cases_build(count: int, *, seed: int, now: datetime, first: int = 0) -> None
     """Add `count` cases in bulk, each with the rows intake_submit writes for it.
 
     The case (as intake_submit fills it), its route and steps and suggested
-    referrals (as referrals.models.route_record stores them) and its reminders
+    referrals (the rows referrals.models.route_record stores) and its reminders
     (from intake.reminders); only the audit log's creation entries are left out.
     """
     book = get_rulebook()
@@ -102,38 +102,14 @@ def cases_build(count: int, *, seed: int, now: datetime, first: int = 0) -> None
             pairs.append((case, route))
         with transaction.atomic():
             Case.objects.bulk_create([case for case, _route in pairs])
-            routes = Route.objects.bulk_create(
-                Route(
-                    case=case,
-                    rulebook=route["rulebook"],
-                    urgency=route["urgency"],
-                    tests=route["tests"],
-                    advice=route["advice"],
-                    citations=route["rules"],
-                )
-                for case, route in pairs
-            )
+            routes = Route.objects.bulk_create(route_row(case=case, route=route) for case, route in pairs)
             RouteStep.objects.bulk_create(
-                RouteStep(
-                    route=stored,
-                    order=step["order"],
-                    specialist=step["specialist"],
-                    urgency=step["urgency"],
-                    reasons=step["reasons"],
-                    rules=step["rules"],
-                )
+                row
                 for stored, (_case, route) in zip(routes, pairs, strict=True)
-                for step in route["steps"]
+                for row in route_step_rows(stored=stored, route=route)
             )
             Referral.objects.bulk_create(
-                Referral(
-                    case=case,
-                    specialist=step["specialist"],
-                    opened_at=case.created_at,
-                    status_changed_at=case.created_at,
-                )
-                for case, route in pairs
-                for step in route["steps"]
+                row for case, route in pairs for row in route_referral_rows(case=case, route=route)
             )
             Reminder.objects.bulk_create(
                 reminder for case, _route in pairs for reminder in reminders_for_new_case(case, now=now)
