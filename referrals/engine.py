@@ -1,6 +1,7 @@
 """Turn an intake into a route, following the route contract.
 
-One short loop applies the fired rules in rulebook order; the route's shape
+One short loop applies the fired rules' effects in rulebook order (the
+rulebook hands them over in runs, see rulebook.Effects); the route's shape
 (therapist first, each specialist once, most urgent first, tests in the
 therapist's order) is settled here and nowhere else. No clock, no
 randomness: the same intake always gives the same route.
