@@ -405,7 +405,8 @@ class RuleIndex:
     guards: dict[int, Guard] = field(default_factory=dict, repr=False)
     # Per byte of the rule bits: the effects of the rules each value of that byte stands for.
     chunks: tuple[tuple[int, tuple[Effects, ...]], ...] = ()
-    # Answer tuple -> (rule bits, feature bits); a few hundred at most, filled as seen.
+    # Answer tuple -> (rule bits, feature bits), filled as seen; bounded, since each
+    # answer in it has a few possible values (about a thousand tuples in all).
     by_answers: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
