@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 DISPATCH_TASK = "intake.tasks.reminders_dispatch"
 OPEN_STATES = (ReminderState.PENDING, ReminderState.QUEUED)
+# Seconds a publish waits for more commits to share it (an email goes that much later).
+PUBLISH_GATHER = 0.05
 
 
 def outbox_add(
@@ -82,6 +85,9 @@ class _Dispatcher:
     def _serve(self) -> None:
         while True:
             self.wanted.wait()
+            # The commits of the next moment share this publish; a busy web process then
+            # publishes a few times a second at most, not once per intake.
+            time.sleep(PUBLISH_GATHER)
             # Cleared before publishing: a commit from now on gets a publish of its own.
             self.wanted.clear()
             self.publish()
