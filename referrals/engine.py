@@ -1,6 +1,7 @@
 """Turn an intake into a route, following the route contract.
 
-One short loop applies the fired rules in rulebook order; the route's shape
+One short loop applies the fired rules' effects in rulebook order (the
+rulebook hands them over in runs, see rulebook.Effects); the route's shape
 (therapist first, each specialist once, most urgent first, tests in the
 therapist's order) is settled here and nowhere else. No clock, no
 randomness: the same intake always gives the same route.
@@ -9,7 +10,7 @@ randomness: the same intake always gives the same route.
 from typing import Any
 
 from referrals.intakes import Intake, parse_intake
-from referrals.rulebook import Rulebook, get_rulebook
+from referrals.rulebook import Citation, Rulebook, get_rulebook
 from referrals.vocabulary import Specialist, Test, Urgency
 
 THERAPIST = Specialist.THERAPIST.value
@@ -25,33 +26,29 @@ Route = dict[str, Any]
 
 def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
     book = rulebook or get_rulebook()
-    fired = book.fired(intake)
     # specialist -> [urgency rank, reasons, rule ids], in the order first named
     steps: dict[str, list] = {THERAPIST: [0, [], []]}
     tests = 0
     advice: list[str] = []
     withholding: list = []
-    for rule in fired:
-        refer = rule.ranked_refer
-        if refer:
-            reason = rule.reason
-            for specialist, rank in refer:
-                step = steps.get(specialist)
-                if step is None:
-                    steps[specialist] = [rank, [reason], [rule.id]]
-                    continue
-                if rank > step[0]:
-                    step[0] = rank
-                if reason not in step[1]:
-                    step[1].append(reason)
-                step[2].append(rule.id)
-        tests |= rule.test_mask
-        if rule.advice:
-            for sentence in rule.advice:
-                if sentence not in advice:
-                    advice.append(sentence)
-        if rule.withhold_mask:
-            withholding.append(rule)
+    cited: list[Citation] = []
+    # The fired rules come in runs, each with its effects gathered in rulebook order.
+    for effects in book.effects(intake):
+        for specialist, rank, reason, rule_id in effects.refer:
+            step = steps.get(specialist)
+            if step is None:
+                steps[specialist] = [rank, [reason], [rule_id]]
+                continue
+            if rank > step[0]:
+                step[0] = rank
+            if reason not in step[1]:
+                step[1].append(reason)
+            step[2].append(rule_id)
+        tests |= effects.test_mask
+        advice += effects.advice
+        if effects.withholding:
+            withholding += effects.withholding
+        cited += effects.cited
     if withholding:
         tests = _withhold(tests, withholding)
     therapist = steps.pop(THERAPIST)
@@ -74,8 +71,9 @@ def suggest_route(intake: Intake, rulebook: Rulebook | None = None) -> Route:
             for order, (specialist, step) in enumerate([(THERAPIST, therapist), *others], start=1)
         ],
         "tests": list(_TESTS_BY_MASK[tests]),
-        "advice": advice,
-        "rules": [rule.cited.copy() for rule in fired],
+        "advice": list(dict.fromkeys(advice)),
+        # Shared with the rulebook, and read-only (see Citation).
+        "rules": cited,
         "rulebook": book.label,
     }
 

@@ -16,8 +16,7 @@ Infinity.
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from referrals.vocabulary import Frequency, History, Location, Pregnancy, Sex, Symptom
 
@@ -70,7 +69,7 @@ def shown(value: Any) -> str:
         # repr() of a very long integer raises; its size is what matters.
         return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value)
-    return text if len(text) <= _SHOWN_CHARS else f"{text[:_SHOWN_CHARS - 5]}...{text[-2:]}"
+    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 5]}...{text[-2:]}"
 
 
 def _field_name(name: str) -> str:
@@ -153,8 +152,9 @@ def read_json(raw: bytes) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Intake:
+class Intake(NamedTuple):
+    """A validated intake: immutable, and cheap to make (the engine makes one per route)."""
+
     sex: str
     age: int
     locations: frozenset[str]

@@ -129,7 +129,16 @@ class PatientStep:
 
 def route_record(*, case: Any, route: dict[str, Any]) -> Route:
     """Store an engine route (the contract's dict) for a case, each step a suggested referral."""
-    stored = Route.objects.create(
+    stored = route_row(case=case, route=route)
+    stored.save()
+    RouteStep.objects.bulk_create(route_step_rows(stored=stored, route=route))
+    Referral.objects.bulk_create(route_referral_rows(case=case, route=route))
+    return stored
+
+
+def route_row(*, case: Any, route: dict[str, Any]) -> Route:
+    """The unsaved Route row of an engine route (route_record; bulk loads build many at once)."""
+    return Route(
         case=case,
         rulebook=route["rulebook"],
         urgency=route["urgency"],
@@ -137,7 +146,10 @@ def route_record(*, case: Any, route: dict[str, Any]) -> Route:
         advice=route["advice"],
         citations=route["rules"],
     )
-    RouteStep.objects.bulk_create(
+
+
+def route_step_rows(*, stored: Route, route: dict[str, Any]) -> list[RouteStep]:
+    return [
         RouteStep(
             route=stored,
             order=step["order"],
@@ -147,14 +159,16 @@ def route_record(*, case: Any, route: dict[str, Any]) -> Route:
             rules=step["rules"],
         )
         for step in route["steps"]
-    )
-    # Each step's urgency time frame counts from the intake.
+    ]
+
+
+def route_referral_rows(*, case: Any, route: dict[str, Any]) -> "list[Referral]":
+    """Each step a suggested referral; its urgency's time frame counts from the intake."""
     opened = case.created_at
-    Referral.objects.bulk_create(
+    return [
         Referral(case=case, specialist=step["specialist"], opened_at=opened, status_changed_at=opened)
         for step in route["steps"]
-    )
-    return stored
+    ]
 
 
 class RouteRevision(models.Model):

@@ -103,6 +103,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules" / "back_numbness.toml"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CITED_KEYS = ("source", "section", "evidence")
 _CITATION_KEYS = {"id", "source", "section", "evidence", "reason"}
 _RULE_KEYS = {*_CITATION_KEYS, "when", "refer", "tests", "advice", "withhold_tests"}
 _ANY_OF = {"locations": Location.values, "symptoms": Symptom.values, "history": History.values}
@@ -120,6 +121,30 @@ class RulebookError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class Citation(dict):
+    """A rule's citation (id, source, section, evidence) as routes carry it.
+
+    Every route that cites the rule shares this one dict, so it cannot be
+    changed: a change made by whoever stores a route would otherwise rewrite
+    the rulebook for every route after it. It is still a dict to JSON, and a
+    copy (copy, deepcopy, pickle) is a plain dict, free to change.
+    """
+
+    __slots__ = ()
+
+    def _unchangeable(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a rule's citation cannot be changed; change a copy")
+
+    __setitem__ = __delitem__ = __ior__ = _unchangeable
+    clear = pop = popitem = setdefault = update = _unchangeable
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, str]]]:
+        return dict, (dict(self),)
+
+    def __deepcopy__(self, memo: dict) -> dict[str, str]:
+        return dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +169,7 @@ class Rule:
     withheld: tuple[tuple[str, tuple[str, ...]], ...] = ()
     withhold_mask: int = 0
     instead: tuple[tuple[int, int], ...] = ()
-    cited: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    cited: Citation = field(default_factory=Citation, repr=False, compare=False)
 
     @property
     def citation(self) -> dict[str, str]:
@@ -154,6 +179,34 @@ class Rule:
     @property
     def is_safety_net(self) -> bool:
         return self.source == CLINIC_POLICY
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """What a run of fired rules adds to a route, in rulebook order; the engine merges the runs."""
+
+    rules: tuple[Rule, ...]
+    # (specialist, urgency rank, reason, rule id) per referral, in order.
+    refer: tuple[tuple[str, int, str, str], ...]
+    test_mask: int
+    advice: tuple[str, ...]
+    withholding: tuple[Rule, ...]
+    cited: tuple[Citation, ...]
+
+
+def effects_of(rules: tuple[Rule, ...]) -> Effects:
+    return Effects(
+        rules=rules,
+        refer=tuple(
+            (specialist, rank, rule.reason, rule.id)
+            for rule in rules
+            for specialist, rank in rule.ranked_refer
+        ),
+        test_mask=_union(rule.test_mask for rule in rules),
+        advice=tuple(dict.fromkeys(sentence for rule in rules for sentence in rule.advice)),
+        withholding=tuple(rule for rule in rules if rule.withhold_mask),
+        cited=tuple(rule.cited for rule in rules),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +226,13 @@ class Rulebook:
 
     def fired(self, intake: Intake) -> list[Rule]:
         """The rules whose condition holds, in rulebook order."""
+        return [rule for effects in self.effects(intake) for rule in effects.rules]
+
+    def effects(self, intake: Intake) -> list[Effects]:
+        """The fired rules' effects, in runs in rulebook order."""
         if self._index is None:
-            return [rule for rule in self.rules if rule.matches(intake)]
-        return self._index.fired(intake)
+            return [effects_of((rule,)) for rule in self.rules if rule.matches(intake)]
+        return self._index.effects(intake)
 
 
 def fingerprint(raw_rules: list[dict[str, Any]]) -> str:
@@ -266,23 +323,30 @@ def compile_condition(when: Any, where: str, problems: list[str]) -> Check:
 # plus checks for the numbers (age, duration). Every rule is indexed under
 # its rarest clause, so routing an intake looks only at rules that can fire.
 # `Rule.matches` stays the reference; the tests hold the two to agreement.
+#
+# Routing works on bits: each feature maps to the rules it triggers (one bit
+# per rule) and to its own bit among the features the clauses name, so an
+# intake's candidates and features are a few integer ORs, a guard is an AND
+# per clause, and the fired rules are read off the candidates a byte at a time.
 
 Clauses = tuple[frozenset[str], ...]
+Guard = Callable[[int, Intake], bool]
 _FEATURE_KEYS = ("sex", "frequency", "pregnancy", "pregnancy_trimester", "menstruation_related")
+_BYTE = 8
+_BYTE_MASK = (1 << _BYTE) - 1
 
 
 def _token(key: str, value: Any) -> str:
     return f"{key}={value}"
 
 
-@cache
 def _answer_features(*answers: Any) -> frozenset[str]:
     keys = (*_FEATURE_KEYS, "has_symptoms", "has_history")
     return frozenset(_token(key, value) for key, value in zip(keys, answers, strict=True))
 
 
-def intake_features(intake: Intake) -> frozenset[str]:
-    answers = _answer_features(
+def _answers(intake: Intake) -> tuple[Any, ...]:
+    return (
         intake.sex,
         intake.frequency,
         intake.pregnancy,
@@ -291,6 +355,10 @@ def intake_features(intake: Intake) -> frozenset[str]:
         bool(intake.symptoms),
         bool(intake.history),
     )
+
+
+def intake_features(intake: Intake) -> frozenset[str]:
+    answers = _answer_features(*_answers(intake))
     return intake.locations | intake.symptoms | intake.history | answers
 
 
@@ -330,7 +398,16 @@ class RuleIndex:
     checks: tuple[tuple[Check, ...], ...]
     by_feature: dict[str, tuple[int, ...]]
     unindexed: frozenset[int]
-    guards: tuple[Callable[[frozenset[str], Intake], bool] | None, ...] = ()
+    # The same, compiled to bits (see above).
+    masks: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    always: int = 0
+    guarded: int = 0
+    guards: dict[int, Guard] = field(default_factory=dict, repr=False)
+    # Per byte of the rule bits: the effects of the rules each value of that byte stands for.
+    chunks: tuple[tuple[int, tuple[Effects, ...]], ...] = ()
+    # Answer tuple -> (rule bits, feature bits), filled as seen; bounded, since each
+    # answer in it has a few possible values (about a thousand tuples in all).
+    by_answers: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, rules: tuple[Rule, ...]) -> "RuleIndex":
@@ -352,34 +429,90 @@ class RuleIndex:
             rest.append(tuple(clause for clause in clauses if clause is not trigger))
             for feature in trigger:
                 by_feature[feature] = (*by_feature.get(feature, ()), position)
-        guards = tuple(map(_guard, rest, checks))
-        return cls(tuple(rules), tuple(rest), tuple(checks), by_feature, frozenset(unindexed), guards)
+        named = sorted({feature for clauses in rest for clause in clauses for feature in clause})
+        feature_bit = {feature: 1 << n for n, feature in enumerate(named)}
+        masks = {
+            feature: (_positions(by_feature.get(feature, ())), feature_bit.get(feature, 0))
+            for feature in {*by_feature, *named}
+        }
+        guards = {
+            1 << position: _guard(tuple(_bits(clause, feature_bit) for clause in clauses), checks[position])
+            for position, clauses in enumerate(rest)
+            if clauses or checks[position]
+        }
+        chunks = tuple(
+            (shift, tuple(effects_of(_byte_rules(rules, shift, value)) for value in range(1 << _BYTE)))
+            for shift in range(0, len(rules), _BYTE)
+        )
+        return cls(
+            tuple(rules),
+            tuple(rest),
+            tuple(checks),
+            by_feature,
+            frozenset(unindexed),
+            masks=masks,
+            always=_positions(unindexed),
+            guarded=sum(guards),
+            guards=guards,
+            chunks=chunks,
+        )
 
-    def fired(self, intake: Intake) -> list[Rule]:
-        features = intake_features(intake)
-        positions = set(self.unindexed)
-        lookup = self.by_feature.get
-        for feature in features:
-            hits = lookup(feature)
-            if hits is not None:
-                positions.update(hits)
-        rules, guards = self.rules, self.guards
-        return [
-            rules[position]
-            for position in sorted(positions)
-            if (guard := guards[position]) is None or guard(features, intake)
-        ]
+    def _answer_bits(self, answers: tuple[Any, ...]) -> tuple[int, int]:
+        bits = self.by_answers.get(answers)
+        if bits is None:
+            get = self.masks.get
+            pairs = [get(feature, (0, 0)) for feature in _answer_features(*answers)]
+            bits = self.by_answers[answers] = (_union(p[0] for p in pairs), _union(p[1] for p in pairs))
+        return bits
+
+    def effects(self, intake: Intake) -> list[Effects]:
+        candidates, features = self._answer_bits(_answers(intake))
+        candidates |= self.always
+        get = self.masks.get
+        for codes in (intake.locations, intake.symptoms, intake.history):
+            for code in codes:
+                bits = get(code)
+                if bits is not None:
+                    candidates |= bits[0]
+                    features |= bits[1]
+        pending = candidates & self.guarded
+        while pending:
+            bit = pending & -pending
+            pending ^= bit
+            if not self.guards[bit](features, intake):
+                candidates ^= bit
+        return [table[byte] for shift, table in self.chunks if (byte := candidates >> shift & _BYTE_MASK)]
 
 
-def _guard(rest: Clauses, checks: tuple[Check, ...]) -> Callable[[frozenset[str], Intake], bool] | None:
-    """What a rule indexed under one clause still needs to fire; None when nothing."""
-    if not checks and len(rest) == 1:
-        (clause,) = rest
-        return lambda features, intake: not clause.isdisjoint(features)
-    if not rest and not checks:
-        return None
-    return lambda features, intake: not any(clause.isdisjoint(features) for clause in rest) and all(
-        check(intake) for check in checks
+def _byte_rules(rules: tuple[Rule, ...], shift: int, value: int) -> tuple[Rule, ...]:
+    return tuple(rules[shift + bit] for bit in range(_BYTE) if value >> bit & 1 and shift + bit < len(rules))
+
+
+def _positions(positions: Any) -> int:
+    return _union(1 << position for position in positions)
+
+
+def _bits(clause: frozenset[str], feature_bit: dict[str, int]) -> int:
+    return _union(feature_bit[feature] for feature in clause)
+
+
+def _union(bits: Any) -> int:
+    total = 0
+    for bit in bits:
+        total |= bit
+    return total
+
+
+def _guard(clauses: tuple[int, ...], checks: tuple[Check, ...]) -> Guard:
+    """What a rule indexed under one clause still needs: a feature of each other clause, its checks."""
+    if not checks and len(clauses) == 1:
+        (clause,) = clauses
+        return lambda features, intake: bool(features & clause)
+    if not clauses and len(checks) == 1:
+        (check,) = checks
+        return lambda features, intake: check(intake)
+    return lambda features, intake: (
+        all(features & clause for clause in clauses) and all(check(intake) for check in checks)
     )
 
 
@@ -519,7 +652,7 @@ def _rule(raw: Any, index: int, problems: list[str]) -> Rule | None:
         tests=tests,
         advice=advice,
         matches=compile_condition(when, f"{where}.when", problems),
-        cited={"id": str(rule_id), **{key: str(raw.get(key)) for key in ("source", "section", "evidence")}},
+        cited=Citation(id=str(rule_id), **{key: str(raw.get(key)) for key in _CITED_KEYS}),
         # A rule that only orders tests or gives advice adds no step reason:
         # the tests (each with its purpose) and the advice carry it, and
         # `rules` still cites it.

@@ -1,9 +1,12 @@
 """Every rule's evidence is copied verbatim from the section of the article it cites."""
 
+import copy
+import json
 import re
 
 import pytest
 
+from referrals.engine import route_for
 from referrals.rulebook import SECTIONS, get_rulebook
 from tests.referrals.articles import SECTION_STARTS, section_texts, seeds_dir
 
@@ -68,3 +71,22 @@ def test_it_leaves_when_to_the_steps_urgency_and_tests_to_the_test_list():
     assert [
         rule.id for rule in spoken if any(test in rule.reason for test in tests) and not rule.withheld
     ] == []
+
+
+def test_it_keeps_the_rulebooks_citations_whatever_is_done_to_a_route():
+    intake = {"sex": "male", "age": 50, "locations": ["lower_back"], "frequency": "regular"}
+    route = route_for(intake)
+    citation = route["rules"][0]
+    before = dict(citation)
+
+    with pytest.raises(TypeError):
+        citation["evidence"] = "changed by whoever stored the route"
+    with pytest.raises(TypeError):
+        citation.update(section="changed")
+    with pytest.raises(TypeError):
+        del citation["source"]
+    copied = copy.deepcopy(route)
+    copied["rules"][0]["evidence"] = "a copy may change"
+
+    assert route_for(intake)["rules"][0] == before == RULES[0].citation
+    assert json.loads(json.dumps(route)) == route

@@ -67,20 +67,21 @@ from portal.bench_bare import TABLE_SQL
 from referrals.engine import suggest_route
 from referrals.intakes import parse_intake
 from referrals.management.commands.bench_routes import best_time, mixed_intakes
-from referrals.models import Referral, Route, RouteStep
+from referrals.models import Referral, Route, RouteStep, route_referral_rows, route_row, route_step_rows
 from referrals.rulebook import get_rulebook
 
 CONCURRENCY = 20
 WORKERS = 2
 CHUNK = 2000
 QUEUE_PATH = "/admin/intake/case/"
+MEASURES = ("engine", "intake", "admin")
 
 
 def cases_build(count: int, *, seed: int, now: datetime, first: int = 0) -> None:
     """Add `count` cases in bulk, each with the rows intake_submit writes for it.
 
     The case (as intake_submit fills it), its route and steps and suggested
-    referrals (as referrals.models.route_record stores them) and its reminders
+    referrals (the rows referrals.models.route_record stores) and its reminders
     (from intake.reminders); only the audit log's creation entries are left out.
     """
     book = get_rulebook()
@@ -101,38 +102,14 @@ def cases_build(count: int, *, seed: int, now: datetime, first: int = 0) -> None
             pairs.append((case, route))
         with transaction.atomic():
             Case.objects.bulk_create([case for case, _route in pairs])
-            routes = Route.objects.bulk_create(
-                Route(
-                    case=case,
-                    rulebook=route["rulebook"],
-                    urgency=route["urgency"],
-                    tests=route["tests"],
-                    advice=route["advice"],
-                    citations=route["rules"],
-                )
-                for case, route in pairs
-            )
+            routes = Route.objects.bulk_create(route_row(case=case, route=route) for case, route in pairs)
             RouteStep.objects.bulk_create(
-                RouteStep(
-                    route=stored,
-                    order=step["order"],
-                    specialist=step["specialist"],
-                    urgency=step["urgency"],
-                    reasons=step["reasons"],
-                    rules=step["rules"],
-                )
+                row
                 for stored, (_case, route) in zip(routes, pairs, strict=True)
-                for step in route["steps"]
+                for row in route_step_rows(stored=stored, route=route)
             )
             Referral.objects.bulk_create(
-                Referral(
-                    case=case,
-                    specialist=step["specialist"],
-                    opened_at=case.created_at,
-                    status_changed_at=case.created_at,
-                )
-                for case, route in pairs
-                for step in route["steps"]
+                row for case, route in pairs for row in route_referral_rows(case=case, route=route)
             )
             Reminder.objects.bulk_create(
                 reminder for case, _route in pairs for reminder in reminders_for_new_case(case, now=now)
@@ -283,19 +260,31 @@ class Command(BaseCommand):
         parser.add_argument("--small", type=int, default=1000, help="cases for the small queue")
         parser.add_argument("--pages", type=int, default=200, help="timed page loads at each size")
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--only",
+            choices=MEASURES,
+            action="append",
+            help="measure only this (repeat for more); all three by default",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Stopped from outside, it still stops its servers and drops its database.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-        self.stdout.write(self.engine_line(options["engine_count"], options["rounds"], options["seed"]))
+        only = set(options["only"] or MEASURES)
+        if "engine" in only:
+            self.stdout.write(self.engine_line(options["engine_count"], options["rounds"], options["seed"]))
+        if not only & {"intake", "admin"}:
+            return
         folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
         queue = f"bench-{os.getpid()}"
         try:
             with bench_database(folder) as url:
                 env = server_env(url, folder, queue, RATE_LIMIT_PER_MINUTE="100000000")
                 collect_static(env)
-                self.stdout.write(self.intake_line(env, folder, options))
-                self.stdout.write(self.admin_line(env, folder, options))
+                if "intake" in only:
+                    self.stdout.write(self.intake_line(env, folder, options))
+                if "admin" in only:
+                    self.stdout.write(self.admin_line(env, folder, options))
         finally:
             queue_delete(queue)
             shutil.rmtree(folder, ignore_errors=True)
