@@ -308,6 +308,20 @@ def test_it_lets_the_worker_holding_the_claim_finish_when_a_stalled_one_fails(al
     assert pk not in reminders_claim_due(now=timezone.now() + timedelta(days=30))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_the_row_to_the_claim_holder_when_a_stalled_worker_succeeds(alice, slow_smtp_server):
+    [pk] = reminders_claim_due(now=timezone.now())
+    late, takeover = _take_over_after_the_lease(pk, slow_smtp_server)
+    slow_smtp_server.answer(0, "250 OK")
+    late.join()
+    assert Reminder.objects.get(pk=pk).state == ReminderState.SENDING
+    slow_smtp_server.answer(1, "451 Try again later")
+    takeover.join()
+    reminder = Reminder.objects.get(pk=pk)
+    assert (takeover.result, reminder.state) == (ReminderState.PENDING, ReminderState.PENDING)
+    assert "451" in reminder.last_error
+
+
 class RefusingInbox:
     """An SMTP server that refuses every message with a long temporary error."""
 
