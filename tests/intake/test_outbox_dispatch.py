@@ -1,0 +1,79 @@
+"""Asking a worker to send what is due, after a commit: one publish for a burst of commits, on
+a broker connection kept between publishes, replaced at once when it failed; a broker that
+cannot be reached is logged and left to beat's next tick. On the filesystem broker of the tests
+(tests/intake/faults/test_dispatch_publisher.py does the same against a real Redis)."""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+
+from intake import outbox
+from intake.outbox import DISPATCH_TASK, _Dispatcher, outbox_dispatch_now
+from portal.celery import app
+from tests.conftest import free_port, wait_until
+
+UNAVAILABLE = "broker unavailable (OperationalError): due emails wait for the next dispatch"
+
+
+def queued() -> list[str]:
+    """The tasks waiting on the broker, oldest first."""
+    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    return [path.read_text() for path in sorted(folder.glob("*.msg"))]
+
+
+def dead_broker() -> str:
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def test_it_publishes_once_for_a_burst_of_commits_and_again_for_the_next_one():
+    before = len(queued())
+    for _ in range(20):
+        outbox_dispatch_now()
+    assert wait_until(lambda: len(queued()) > before)
+    assert not wait_until(lambda: len(queued()) > before + 2, timeout=1)
+    published = len(queued())
+    outbox_dispatch_now()
+    assert wait_until(lambda: len(queued()) == published + 1)
+    assert DISPATCH_TASK in queued()[-1]
+
+
+def test_it_keeps_its_broker_connection_between_publishes():
+    before = len(queued())
+    dispatcher = _Dispatcher(settings.CELERY_BROKER_URL, 2)
+    assert dispatcher.publish() is True
+    kept = dispatcher.connection
+    assert kept is not None
+    assert dispatcher.publish() is True
+    assert dispatcher.connection is kept
+    assert len(queued()) == before + 2
+
+
+def test_it_publishes_on_a_new_connection_when_the_kept_one_fails(caplog):
+    before = len(queued())
+    dispatcher = _Dispatcher(settings.CELERY_BROKER_URL, 2)
+    dropped = app.connection_for_write(dead_broker(), connect_timeout=1, transport_options={"max_retries": 0})
+    dispatcher.connection = dropped
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        assert dispatcher.publish() is True
+    assert caplog.messages == []
+    assert dispatcher.connection is not None and dispatcher.connection is not dropped
+    assert len(queued()) == before + 1
+
+
+def test_it_leaves_the_publish_to_beat_when_the_broker_cannot_be_reached(caplog):
+    dispatcher = _Dispatcher(dead_broker(), 1)
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        assert dispatcher.publish() is False
+    assert caplog.messages == [UNAVAILABLE]
+    assert dispatcher.connection is None
+
+
+def test_it_starts_afresh_in_a_forked_child():
+    outbox_dispatch_now()
+    assert outbox._dispatchers
+    lock = outbox._dispatchers_lock
+    outbox._forget_dispatchers()
+    assert outbox._dispatchers == {}
+    assert outbox._dispatchers_lock is not lock
+    assert not outbox._dispatchers_lock.locked()
