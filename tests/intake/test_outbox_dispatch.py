@@ -4,6 +4,7 @@ cannot be reached is logged and left to beat's next tick. On the filesystem brok
 (tests/intake/faults/test_dispatch_publisher.py does the same against a real Redis)."""
 
 import logging
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -77,3 +78,10 @@ def test_it_starts_afresh_in_a_forked_child():
     assert outbox._dispatchers == {}
     assert outbox._dispatchers_lock is not lock
     assert not outbox._dispatchers_lock.locked()
+
+
+def test_it_publishes_from_a_daemon_thread_named_for_thread_dumps():
+    # A thread that is not a daemon would keep a finished command or a stopping worker alive.
+    _Dispatcher(settings.CELERY_BROKER_URL, 2)
+    threads = [thread for thread in threading.enumerate() if thread.name == "outbox-dispatch"]
+    assert threads and all(thread.daemon for thread in threads)
