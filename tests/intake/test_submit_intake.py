@@ -207,6 +207,9 @@ def test_it_reviews_every_answer_in_words_with_change_links(client):
         assert words in html
     for step in ("where", "signs", "companions", "history", "more-about-you", "contact"):
         assert f'href="{step_url(step)}"' in html
+    # One section per step answered, in order; the review does not list itself.
+    sections = re.findall(r'<section class="review-step[^"]*" aria-labelledby="review-([\w-]+)"', html)
+    assert sections == ["where", "signs", "companions", "history", "more-about-you", "contact"]
     assert "Send and see where to go" in html
     assert Case.objects.count() == 0
 
