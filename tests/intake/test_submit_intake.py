@@ -321,3 +321,23 @@ def test_it_answers_replayed_or_forged_steps_without_a_server_error(client):
     assert client.get(step_url("nowhere")).url == step_url("where")
     assert post_step(client, "where", {**step_data(CAROL)["where"], "age": "9" * 5000}).status_code == 200
     assert client.post(reverse("intake:form"), {"now": ["bogus"]}).status_code == 200
+
+
+def test_it_thanks_the_patient_on_their_page_once_the_case_is_saved(client):
+    reach_review(client)
+    response = post_step(client, "review", {})
+    assert Case.objects.count() == 1
+    page = client.get(response.url).content.decode()
+    assert "Thank you. We have emailed you a link to this page." in page
+
+
+def test_it_sends_the_patient_back_to_a_step_spoilt_since_instead_of_saving(client):
+    data = reach_review(client)
+    # "Back" from the contact step keeps what was typed there, even an address that is not one.
+    post_step(client, "contact", {**data["contact"], "email": "not an address"}, wizard_goto_step="history")
+    response = post_step(client, "review", {})
+    assert Case.objects.count() == 0
+    assert response.url == step_url("contact")
+    page = client.get(response.url)
+    assert "email" in page.context["form"].errors
+    assert 'value="not an address"' in page.content.decode()
