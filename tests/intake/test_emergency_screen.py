@@ -140,3 +140,17 @@ def test_it_counts_every_stop_when_they_race():
     for worker in workers:
         worker.join()
     assert EmergencyScreenStop.objects.get(day=day).count == threads * per_thread
+
+
+
+def test_it_lets_a_patients_unfinished_answers_lapse_after_two_hours(client):
+    with time_machine.travel(NOON, tick=False):
+        screen(client, NONE_OF_THESE)
+        assert client.session.get_expiry_age() == 2 * 3600
+
+
+def test_it_leaves_a_signed_in_staff_members_session_as_it_was_when_they_try_the_form(admin_client):
+    with time_machine.travel(NOON, tick=False):
+        before = admin_client.session.get_expiry_age()
+        screen(admin_client, NONE_OF_THESE)
+        assert admin_client.session.get_expiry_age() == before != 2 * 3600

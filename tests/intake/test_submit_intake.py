@@ -17,6 +17,7 @@ from tests.intake.helpers import (
     step_of,
     step_url,
     submit_intake,
+    walk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -341,3 +342,16 @@ def test_it_sends_the_patient_back_to_a_step_spoilt_since_instead_of_saving(clie
     page = client.get(response.url)
     assert "email" in page.context["form"].errors
     assert 'value="not an address"' in page.content.decode()
+
+
+def test_it_asks_the_companion_questions_of_the_places_chosen_and_keeps_the_answers(client):
+    answers = {**DAN, "symptoms": ["stone_back"]}
+    pass_screen(client)
+    post_step(client, "where", step_data(answers)["where"])
+    post_step(client, "signs", {})
+    page = client.get(step_url("companions")).content.decode()
+    assert 'name="symptoms_lower_back"' in page and 'name="symptoms_shoulder_blades"' not in page
+    data = step_data(answers)
+    response = walk(client, data, post_step(client, "companions", data["companions"]))
+    assert response.status_code == 302 and "/status/" in response.url
+    assert Case.objects.get().answers["symptoms"] == ["stone_back"]
