@@ -85,3 +85,14 @@ def test_it_publishes_from_a_daemon_thread_named_for_thread_dumps():
     _Dispatcher(settings.CELERY_BROKER_URL, 2)
     threads = [thread for thread in threading.enumerate() if thread.name == "outbox-dispatch"]
     assert threads and all(thread.daemon for thread in threads)
+
+
+def test_it_logs_the_lost_publish_when_the_new_connection_fails_too(caplog):
+    dispatcher = _Dispatcher(dead_broker(), 1)
+    dispatcher.connection = app.connection_for_write(
+        dead_broker(), connect_timeout=1, transport_options={"max_retries": 0}
+    )
+    with caplog.at_level(logging.WARNING, logger="intake.outbox"):
+        assert dispatcher.publish() is False
+    assert caplog.messages == [UNAVAILABLE]
+    assert dispatcher.connection is None

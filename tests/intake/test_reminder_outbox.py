@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from intake.models import CaseStatus, Reminder, ReminderKind, ReminderState
+from intake.outbox import outbox_add, outbox_cancel
 from intake.reminders import (
     QUEUED_LEASE,
     SENDING_LEASE,
@@ -515,3 +516,26 @@ def test_it_judges_an_appointment_reminder_at_the_time_it_is_sent(alice):
     )
     assert reminder_is_wanted(reminder, now=visit.starts_at - timedelta(minutes=1))
     assert not reminder_is_wanted(reminder, now=visit.starts_at)
+
+
+def test_it_writes_an_email_once_per_case_kind_and_key(alice, django_capture_on_commit_callbacks):
+    # The intake wrote Alice's confirmation with the empty key: a second one is refused.
+    assert outbox_add(case=alice, kind=ReminderKind.CONFIRMATION, due_at=timezone.now()) is None
+    with time_machine.travel(timezone.now(), tick=False), django_capture_on_commit_callbacks() as due_now:
+        written = outbox_add(case=alice, kind=ReminderKind.ALERT_UNTRIAGED, due_at=timezone.now())
+    assert written == alice.reminders.get(kind=ReminderKind.ALERT_UNTRIAGED)
+    assert (written.key, written.state) == ("", ReminderState.PENDING)
+    assert len(due_now) == 1
+    with django_capture_on_commit_callbacks() as due_later:
+        later = outbox_add(
+            case=alice, kind=ReminderKind.APPOINTMENT, key="visit", due_at=timezone.now() + timedelta(days=1)
+        )
+    assert later is not None and due_later == []
+    assert outbox_add(case=alice, kind=ReminderKind.APPOINTMENT, key="visit", due_at=timezone.now()) is None
+
+
+def test_it_cancels_a_queued_email_and_forgets_its_claim(alice):
+    [pk, *_] = reminders_claim_due(now=timezone.now())
+    assert outbox_cancel(Reminder.objects.filter(pk=pk)) == 1
+    cancelled = Reminder.objects.get(pk=pk)
+    assert (cancelled.state, cancelled.claimed_at) == (ReminderState.CANCELLED, None)
