@@ -173,7 +173,7 @@ class Rule:
 
     @property
     def citation(self) -> dict[str, str]:
-        """A fresh copy: routes carry it, and a route may be changed by whoever stores it."""
+        """A plain copy, free to change (routes carry the shared, read-only `cited`)."""
         return self.cited.copy()
 
     @property
