@@ -24,6 +24,7 @@ from intake.models import Case
 from intake.roles import CLINIC_ADMINISTRATOR, CLINICIAN, FRONT_DESK, ROLE_PERMISSIONS
 from intake.submission import intake_submit
 from referrals.rulebook import get_rulebook
+from tests.referrals.care import NOW, staff
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -235,6 +236,20 @@ def staff_member(username: str, *roles: str) -> User:
     user = User.objects.create_user(username, f"{username}@clinic.example", PASSWORD, is_staff=True)
     user.groups.set(Group.objects.filter(name__in=roles))
     return user
+
+
+@pytest.fixture
+def clock(time_machine):
+    """The clock stopped at tests.referrals.care.NOW; the care tests use it on every test
+    (`pytest.mark.usefixtures("clock")`), and move it with `clock.move_to`."""
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def desk(db) -> User:
+    """A staff member who may book appointments, and nothing else."""
+    return staff("desk", "book_appointment")
 
 
 @pytest.fixture

@@ -7,20 +7,9 @@ import pytest
 from django.urls import reverse
 
 from referrals.appointments import appointment_book, appointment_cancel
-from tests.referrals.care import NOW, place, referral, staff
+from tests.referrals.care import NOW, place, referral
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def desk(db):
-    return staff("desk", "book_appointment")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def book(case, desk, specialist: str = "therapist"):

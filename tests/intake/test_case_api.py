@@ -15,13 +15,7 @@ from tests.conftest import ALICE_ANSWERS, staff_member
 from tests.intake.api_calls import api_get, api_post, token_for
 from tests.referrals.care import NOW, place, referral, staff
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture

@@ -18,14 +18,8 @@ from tests.conftest import staff_login
 from tests.portal.test_staff_sign_in import inline_code
 from tests.referrals.care import NOW, place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 S = ReferralStatus
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 def page(case: Case) -> str:

@@ -33,11 +33,6 @@ def clinician(db):
     return staff("clinician", "override_route")
 
 
-@pytest.fixture
-def desk(db):
-    return staff("desk", "book_appointment")
-
-
 def engine_steps(case: Case) -> list[tuple]:
     rows = RouteStep.objects.filter(route__case=case)
     return list(rows.values_list("order", "specialist", "urgency", "reasons"))

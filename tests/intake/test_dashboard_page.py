@@ -11,15 +11,9 @@ from intake.submission import intake_submit
 from tests.conftest import BOB_ANSWERS, staff_login
 from tests.referrals.care import NOW
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 HOME = reverse("admin:index")
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 def cases(clock, count: int, *, at: datetime, triage_after: timedelta | None = None) -> None:

@@ -14,23 +14,12 @@ from referrals.vocabulary import urgency_within
 from tests.conftest import wait_until
 from tests.intake import mail
 from tests.intake.mail import beat_tick, health_words_in, link, per_address, text_of
-from tests.referrals.care import NOW, place, referral, staff
+from tests.referrals.care import NOW, place, referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clock")]
 VISIT = NOW + timedelta(days=3, hours=1)  # Thursday 5 March 2026, 10:00
 ALICE = "alice@example.org"
 module_worker = mail.module_worker
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def desk(db):
-    return staff("desk", "book_appointment")
 
 
 @pytest.fixture

@@ -15,16 +15,10 @@ from referrals.referral_status import referral_move
 from tests.conftest import ALICE_ANSWERS, staff_login
 from tests.referrals.care import NOW, place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 CHANGELIST = reverse("admin:intake_case_changelist")
 ONCE = {"sex": "male", "age": 40, "locations": ["lower_back"], "frequency": "once"}
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 def make_case(name: str, answers: dict, *, email: str = "", phone: str = "", at=None, clock=None) -> Case:

@@ -12,15 +12,9 @@ from referrals.models import ReferralStatus
 from referrals.referral_status import referral_move
 from tests.referrals.care import NOW, referral, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 dashboard_migration = importlib.import_module("intake.migrations.0009_dashboard")
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 @pytest.fixture

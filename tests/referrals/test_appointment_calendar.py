@@ -6,7 +6,7 @@ import pytest
 from referrals.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from referrals.calendar import appointment_ics, appointment_ics_filename
 from referrals.models import Specialist
-from tests.referrals.care import NOW, place, referral, staff
+from tests.referrals.care import NOW, place, referral
 
 pytestmark = pytest.mark.django_db
 TOMORROW = NOW + timedelta(days=1)
@@ -19,11 +19,6 @@ def clock(time_machine, settings):
     settings.SITE_URL = "https://intake.clinic.example"
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-@pytest.fixture
-def desk(db):
-    return staff("desk", "book_appointment")
 
 
 @pytest.fixture

@@ -15,22 +15,11 @@ from referrals.appointments import (
 )
 from referrals.models import Appointment, AppointmentState, ReferralStatus
 from referrals.referral_status import referral_move
-from tests.referrals.care import NOW, place, referral, staff
+from tests.referrals.care import NOW, place, referral
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 S = ReferralStatus
 TOMORROW = NOW + timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def desk(db):
-    return staff("desk", "book_appointment")
 
 
 def book(case, desk, specialist="therapist", **details):

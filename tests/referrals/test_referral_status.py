@@ -9,14 +9,8 @@ from referrals.models import REFERRAL_TRANSITIONS, AppointmentState, ReferralMov
 from referrals.referral_status import case_status_from_steps, case_status_sync, case_steps, referral_move
 from tests.referrals.care import NOW, place, referral, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 S = ReferralStatus
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 @pytest.fixture

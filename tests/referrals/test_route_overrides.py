@@ -11,14 +11,8 @@ from referrals.referral_status import referral_move
 from referrals.routes import route_current
 from tests.referrals.care import NOW, place, referral, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 A, S = OverrideAction, ReferralStatus
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 @pytest.fixture
