@@ -357,11 +357,6 @@ def _answers(intake: Intake) -> tuple[Any, ...]:
     )
 
 
-def intake_features(intake: Intake) -> frozenset[str]:
-    answers = _answer_features(*_answers(intake))
-    return intake.locations | intake.symptoms | intake.history | answers
-
-
 def _clauses(when: dict[str, Any]) -> tuple[list[frozenset[str]], list[Check]] | None:
     """A checked condition as clauses and number checks; None if it has no such form."""
     clauses: list[frozenset[str]] = []
