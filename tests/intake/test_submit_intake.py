@@ -329,7 +329,8 @@ def test_it_thanks_the_patient_on_their_page_once_the_case_is_saved(client):
     response = post_step(client, "review", {})
     assert Case.objects.count() == 1
     page = client.get(response.url).content.decode()
-    assert "Thank you. We have emailed you a link to this page." in page
+    thanks = "Thank you. We have emailed you a link to this page."
+    assert f'<div class="alert alert-success" role="status">{thanks}</div>' in page
 
 
 def test_it_sends_the_patient_back_to_a_step_spoilt_since_instead_of_saving(client):

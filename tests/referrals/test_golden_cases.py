@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from referrals.engine import route_for
-from referrals.rulebook import get_rulebook
+from referrals.rulebook import get_rulebook, load_rulebook
 from tests.referrals.articles import seeds_dir
 from tests.referrals.golden import canonical, load_cases, unmet
 
@@ -37,6 +37,16 @@ def test_it_routes_the_golden_case_byte_for_byte(case):
     route = route_for(case["intake"])
 
     assert canonical(route) == canonical(case["route"])
+
+
+def test_a_rulebook_loaded_from_its_file_routes_every_golden_case():
+    """The loader itself, not the process's cached rulebook: what a worker or a new web process loads."""
+    book = load_rulebook()
+    routes = {case["name"]: route_for(case["intake"], book) for case in CASES}
+
+    wrong = [case["name"] for case in CASES if canonical(routes[case["name"]]) != canonical(case["route"])]
+
+    assert wrong == []
 
 
 def test_it_notices_a_golden_expectation_the_route_does_not_meet():
