@@ -73,6 +73,7 @@ def test_it_refuses_a_float_too_long_or_too_large():
 
 def test_it_refuses_a_key_given_twice_naming_it():
     assert problem(b'{"age": 30, "sex": "male", "age": 31}') == "age: the key is given more than once"
+    assert problem(b'{"age": 30, "sex": "male", "sex": "female"}') == "sex: the key is given more than once"
 
 
 @pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])

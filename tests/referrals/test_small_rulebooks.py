@@ -105,6 +105,18 @@ def test_it_names_each_reason_and_piece_of_advice_once():
     assert route["advice"] == advice
 
 
+
+def test_it_withholds_every_test_any_fired_rule_withholds():
+    ordering = a_rule("imaging", refer={"therapist": "routine"}, tests=["blood_count", "spine_xray", "ct"])
+    no_xray = a_rule("no-xray", refer={"therapist": "self_care"}, withhold_tests={"spine_xray": []})
+    no_ct = a_rule("no-ct", refer={"therapist": "self_care"}, withhold_tests={"ct": ["mri"]})
+    no_xray["when"], no_ct["when"] = {"frequency": ["regular"]}, {"symptoms": ["tingling"]}
+    book = parse_rulebook(a_book(THERAPIST_FIRST, ordering, no_xray, no_ct))
+    intake = {"sex": "female", "age": 40, "locations": ["lower_back"], "frequency": "regular"}
+
+    assert route_for(intake, book)["tests"] == ["blood_count", "ct"]
+    assert route_for({**intake, "symptoms": ["tingling"]}, book)["tests"] == ["blood_count", "mri"]
+
 PLAIN = {"sex": "unspecified", "age": 40, "locations": ["lower_back"], "frequency": "once"}
 WOMAN = {"sex": "female"}
 PREGNANT = {**WOMAN, "pregnancy": "yes"}
