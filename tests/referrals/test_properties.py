@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from referrals.engine import route_for, suggest_route
 from referrals.intakes import FIELDS, IntakeError, parse_intake
-from referrals.rulebook import get_rulebook
+from referrals.management.commands.bench_routes import mixed_intakes
+from referrals.rulebook import get_rulebook, load_rulebook
 from referrals.vocabulary import (
     TEST_RANK,
     URGENCY_RANK,
@@ -143,6 +144,17 @@ def test_it_fires_the_same_rules_through_the_index_as_rule_by_rule(data):
     intake = parse_intake(data)
 
     assert BOOK.fired(intake) == [rule for rule in BOOK.rules if rule.matches(intake)]
+
+
+def test_a_freshly_loaded_rulebook_fires_through_its_index_what_each_rule_says():
+    """The index as the loader builds it (the one above is the process's, built before any test)."""
+    book = load_rulebook()
+    unindexed = book.__class__(book.name, book.version, book.rules, book.changelog)
+
+    for data in mixed_intakes(400, seed=11):
+        intake = parse_intake(data)
+        assert book.fired(intake) == [rule for rule in book.rules if rule.matches(intake)]
+        assert suggest_route(intake, book) == suggest_route(intake, unindexed)
 
 
 def test_it_routes_the_same_without_the_index():

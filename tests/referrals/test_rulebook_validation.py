@@ -17,6 +17,7 @@ from referrals.rulebook import (
     load_rulebook,
     parse_rulebook,
 )
+from referrals.vocabulary import History, Location, Symptom
 
 RAW = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
 
@@ -227,6 +228,25 @@ def test_it_rejects_withholding_an_unknown_test_or_offering_a_withheld_one_inste
     )
 
 
+def test_it_names_withheld_tests_given_in_the_wrong_shape_and_checks_every_one():
+    def withholding(table):
+        return lambda data: rule(data, "safety-net-pregnancy-imaging").update(withhold_tests=table)
+
+    here = "rule safety-net-pregnancy-imaging.withhold_tests"
+
+    assert problems_after(withholding("ct")) == [f"{here}: must be a table of test = [tests offered instead]"]
+    assert problems_after(withholding({"ct": "mri", "bone_scan": []})) == [
+        f"{here}.ct: must list the tests offered instead (may be empty)",
+        f"{here}: unknown test 'bone_scan'",
+    ]
+
+
+def test_it_asks_for_a_changelog_entry_when_the_changelog_is_missing():
+    problems = problems_after(lambda d: d.pop("changelog"))
+
+    assert problems == [f"changelog: has no entry for version {RAW['version']}"]
+
+
 def test_it_rejects_withholding_tests_without_saying_why_on_a_step():
     problems = problems_after(lambda d: rule(d, "safety-net-pregnancy-imaging").pop("refer"))
 
@@ -244,3 +264,10 @@ def test_it_reports_a_list_where_a_test_code_belongs_instead_of_crashing():
 
     assert "rule safety-net-pregnancy-imaging.withhold_tests.ct: unknown code ['mri']" in problems
     assert "rule spine-sciatica.tests: unknown code ['mri']" in problems
+
+
+def test_no_code_is_in_more_than_one_of_locations_symptoms_and_history():
+    """The rule index knows these answers by their bare codes: a code in two lists would match wrongly."""
+    codes = [*Location.values, *Symptom.values, *History.values]
+
+    assert sorted({code for code in codes if codes.count(code) > 1}) == []

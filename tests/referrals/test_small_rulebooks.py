@@ -117,6 +117,25 @@ def test_it_withholds_every_test_any_fired_rule_withholds():
     assert route_for(intake, book)["tests"] == ["blood_count", "ct"]
     assert route_for({**intake, "symptoms": ["tingling"]}, book)["tests"] == ["blood_count", "mri"]
 
+
+def test_it_keeps_what_each_rule_says_as_written():
+    imaging = a_rule(
+        "imaging",
+        refer={"therapist": "routine"},
+        tests=["blood_count", "ct"],
+        withhold_tests={"spine_xray": ["spine_ultrasound"]},
+    )
+
+    rule = parse_rulebook(a_book(THERAPIST_FIRST, imaging)).rule("imaging")
+
+    assert (rule.source, rule.section, rule.evidence) == (
+        ARTICLE,
+        "Which doctor to contact",
+        "you must first contact the therapist",
+    )
+    assert rule.tests == ("blood_count", "ct")
+    assert rule.withheld == (("spine_xray", ("spine_ultrasound",)),)
+
 PLAIN = {"sex": "unspecified", "age": 40, "locations": ["lower_back"], "frequency": "once"}
 WOMAN = {"sex": "female"}
 PREGNANT = {**WOMAN, "pregnancy": "yes"}
