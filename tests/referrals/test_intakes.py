@@ -8,6 +8,7 @@ PLAIN = {"sex": "unspecified", "age": 40, "locations": ["lower_back"], "frequenc
 SEXES = "['female', 'male', 'other', 'unspecified']"
 BAD_INTAKES = {
     "unknown field": ({"colour": "red"}, ["colour: unknown field"]),
+    "unknown field in capitals": ({"XRay": "yes"}, ["XRay: unknown field"]),
     "unknown sex": ({"sex": "m"}, [f"sex: unknown value 'm', expected one of {SEXES}"]),
     "sex as a list": ({"sex": ["male"]}, [f"sex: unknown value ['male'], expected one of {SEXES}"]),
     "age true": ({"age": True}, ["age: must be an integer, not True"]),
