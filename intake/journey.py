@@ -13,6 +13,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
@@ -39,6 +41,9 @@ from intake.symptoms import companion_groups
 from referrals.intakes import PREGNANCY_SEXES, IntakeError
 
 SCREEN_PASSED_KEY = "intake.screen_passed"
+# The status page token of the intake this session sent last: Send pressed
+# again leads to that page, not to a second case.
+SENT_KEY = "intake.sent"
 WIZARD_PREFIX = "intake"
 WIZARD_SESSION_KEY = f"wizard_{WIZARD_PREFIX}"
 # The wizard's own session data: which questions each step showed when answered.
@@ -62,12 +67,27 @@ REVIEW = "review"
 
 def screen_pass(request: HttpRequest) -> None:
     request.session[SCREEN_PASSED_KEY] = True
+    request.session.pop(SENT_KEY, None)
     if not request.user.is_authenticated:
         request.session.set_expiry(PATIENT_SESSION_AGE)
 
 
 def screen_reset(request: HttpRequest) -> None:
     request.session.pop(SCREEN_PASSED_KEY, None)
+
+
+def _session_locked(session: SessionBase) -> dict[str, Any] | None:
+    """The session as stored now, its row locked until the transaction ends (None if not in the database).
+
+    A second request of the same session (Send pressed twice) waits here
+    until the first has committed, then reads what the first wrote.
+    """
+    model = getattr(session, "model", None)
+    if model is None or session.session_key is None:
+        return None
+    rows = model.objects.select_for_update().filter(session_key=session.session_key)
+    stored = rows.values_list("session_data", flat=True).first()
+    return None if stored is None else session.decode(stored)
 
 
 def _where(wizard: "IntakeWizard") -> dict[str, Any]:
@@ -95,6 +115,10 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.session.get(SCREEN_PASSED_KEY):
+            sent = request.session.get(SENT_KEY)
+            if sent and request.method == "POST" and kwargs.get("step") == REVIEW:
+                # Send pressed again after the intake was saved: its page, not a second case.
+                return redirect("intake:status", token=sent)
             return redirect("intake:form")
         return super().dispatch(request, *args, **kwargs)
 
@@ -202,11 +226,24 @@ class IntakeWizard(NamedUrlSessionWizardView):
             if not step_form.is_valid():
                 return self.render_revalidation_failure(step, step_form, **kwargs)
             final[step] = step_form
-        try:
-            response = self.done(list(final.values()), form_dict=final, **kwargs)
-        except IntakeError as exc:
-            return self.render(form, problems=exc.problems)  # pragma: no mutate
-        self.storage.reset()
+        session = self.request.session
+        # The case and the session that forgets its answers commit together:
+        # Send pressed twice saves one case, and both presses lead to its page.
+        with transaction.atomic():
+            stored = _session_locked(session)
+            if stored is not None and stored.get(SENT_KEY):
+                session.clear()
+                session.update(stored)
+                return redirect("intake:status", token=stored[SENT_KEY])
+            try:
+                response = self.done(list(final.values()), form_dict=final, **kwargs)
+            except IntakeError as exc:
+                return self.render(form, problems=exc.problems)  # pragma: no mutate
+            self.storage.reset()
+            if stored is not None:
+                # Its row is locked above, so it is there to update; the middleware need not write it again.
+                session.create_model_instance(dict(session.items())).save(force_update=True)
+                session.modified = False
         return response
 
     def done(self, form_list: list[StepForm], form_dict: dict[str, StepForm], **kwargs: Any) -> HttpResponse:
@@ -215,7 +252,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
             answers=intake_answers(form_list),
             language=translation.get_language(),
         )
+        token = case.status_token()
         screen_reset(self.request)
+        self.request.session[SENT_KEY] = token
         messages.success(self.request, _("Thank you. We have emailed you a link to this page."))
-        return redirect("intake:status", token=case.status_token())
-
+        return redirect("intake:status", token=token)

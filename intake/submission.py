@@ -22,7 +22,8 @@ def intake_submit(*, contact: dict[str, str], answers: dict[str, Any], language:
     intake = parse_intake(answers)
     route = suggest_route(intake)
     now = timezone.now()
-    with transaction.atomic():
+    # Within a caller's transaction (the review page's), a part of it: no savepoint.
+    with transaction.atomic(savepoint=False):
         case = Case.objects.create(
             name=contact["name"],
             email=contact["email"],
