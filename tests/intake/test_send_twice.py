@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection, connections, transaction
 from django.test import Client
@@ -52,6 +53,35 @@ def test_opening_the_review_again_after_sending_starts_at_the_emergency_screen(c
     reach_review(client)
     post_step(client, "review", {})
     assert client.get(step_url("review")).url == reverse("intake:form")
+
+
+@pytest.mark.django_db
+def test_a_press_that_read_the_answers_before_the_first_saved_them_saves_nothing(client, monkeypatch):
+    reach_review(client)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    before = Session.objects.get(session_key=key).session_data
+    first = post_step(client, "review", {})
+    after = Session.objects.get(session_key=key).session_data
+    # The second press reads the session as it was before the first press committed ...
+    Session.objects.filter(session_key=key).update(session_data=before)
+    load = SessionStore.load
+
+    def load_then_first_press_commits(self):
+        data = load(self)
+        Session.objects.filter(session_key=key).update(session_data=after)
+        monkeypatch.setattr(SessionStore, "load", load)
+        return data
+
+    monkeypatch.setattr(SessionStore, "load", load_then_first_press_commits)
+    # ... and saves nothing once the first has: it leads to the first's page.
+    second = post_step(client, "review", {})
+    assert second.url == first.url
+    assert Case.objects.count() == 1
+    # What the first press wrote stays: the answers are gone for good.
+    third = post_step(client, "review", {})
+    assert third.url == first.url
+    assert Case.objects.count() == 1
+    assert Reminder.objects.count() == 2
 
 
 def _waiting_on_locks() -> int:
