@@ -251,4 +251,3 @@ def test_it_keeps_clinical_moves_from_the_front_desk(client, alice):
     assert referral(alice, "neurologist").status == ReferralStatus.SUGGESTED
     referred = api_post(client, f"/cases/{alice.pk}/steps/neurologist/status", {"status": "referred"}, token)
     assert referred.status_code == 200
-

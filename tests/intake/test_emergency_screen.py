@@ -142,9 +142,7 @@ def test_it_counts_every_stop_when_they_race():
     assert EmergencyScreenStop.objects.get(day=day).count == threads * per_thread
 
 
-
 def test_it_lets_a_patients_unfinished_answers_lapse_after_two_hours(client):
     with time_machine.travel(NOON, tick=False):
         screen(client, NONE_OF_THESE)
         assert client.session.get_expiry_age() == 2 * 3600
-

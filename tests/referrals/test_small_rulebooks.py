@@ -105,7 +105,6 @@ def test_it_names_each_reason_and_piece_of_advice_once():
     assert route["advice"] == advice
 
 
-
 def test_it_withholds_every_test_any_fired_rule_withholds():
     ordering = a_rule("imaging", refer={"therapist": "routine"}, tests=["blood_count", "spine_xray", "ct"])
     no_xray = a_rule("no-xray", refer={"therapist": "self_care"}, withhold_tests={"spine_xray": []})
@@ -135,6 +134,7 @@ def test_it_keeps_what_each_rule_says_as_written():
     )
     assert rule.tests == ("blood_count", "ct")
     assert rule.withheld == (("spine_xray", ("spine_ultrasound",)),)
+
 
 PLAIN = {"sex": "unspecified", "age": 40, "locations": ["lower_back"], "frequency": "once"}
 WOMAN = {"sex": "female"}
