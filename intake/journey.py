@@ -241,8 +241,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
                 return self.render(form, problems=exc.problems)  # pragma: no mutate
             self.storage.reset()
             if stored is not None:
-                # Its row is locked above, so it is there to update; the middleware need not write it again.
-                session.create_model_instance(dict(session.items())).save(force_update=True)
+                # Written here, in the transaction; the middleware need not write it again.
+                session.save()
                 session.modified = False
         return response
 
